@@ -1,0 +1,5 @@
+"""Allow ``python -m ivr``."""
+
+from ivr.cli import main
+
+raise SystemExit(main())

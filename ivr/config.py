@@ -1,0 +1,116 @@
+"""Service configuration: one TOML file plus environment variables for secrets.
+
+Each section belongs to one subsystem; secrets (AMI password, dashboard
+session key, database password) come from the environment, never from
+``flows.yaml``. Environment variables ``IVR_<SECTION>_<FIELD>`` override the
+file, e.g. ``IVR_AMI_SECRET`` or ``IVR_STORE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FlowsConfig(_Section):
+    """Where the flows live and how they are reloaded."""
+
+    path: Path = Path("flows.yaml")
+    reload: bool = True
+
+
+class AgiConfig(_Section):
+    """The FastAGI listener Asterisk connects to."""
+
+    host: str = "127.0.0.1"
+    port: int = 4573
+
+
+class AmiConfig(_Section):
+    """The AMI connection (live queue and channel state)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "ivr"
+    secret: str = ""
+
+
+class StoreConfig(_Section):
+    """Where call records go: ``sqlite:///path`` (default) or ``postgresql://…``."""
+
+    url: str = "sqlite:///ivr-data/calls.sqlite3"
+    retention_days: int | None = None
+
+
+class SpeechConfig(_Section):
+    """Vosk models per language and how caller audio reaches them."""
+
+    models: dict[str, Path] = Field(default_factory=dict)
+    audio: str = "audiosocket"  # audiosocket | record
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int = 9092
+    #: Directory Asterisk writes RECORD FILE audio into, as the service sees it.
+    record_dir: Path = Path("recordings/asr")
+    #: Same directory as Asterisk sees it (differs in a chroot or container).
+    record_dir_asterisk: Path | None = None
+    #: ``host:port`` Asterisk dials for AudioSocket when it differs from where we listen (NAT).
+    audiosocket_connect: str | None = None
+    #: Seconds of silence that end a RECORD FILE answer (fallback mode; whole seconds; Asterisk
+    #: counts the silence before the caller starts too, so 1 s cuts off slow starters).
+    record_silence_s: int = Field(default=2, ge=1, le=10)
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _models_from_env(cls, value: Any) -> Any:
+        # IVR_SPEECH_MODELS="en=/srv/vosk/en,ko=/srv/vosk/ko" (an env var cannot hold a table).
+        if isinstance(value, str):
+            pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
+            return {lang.strip(): path.strip() for lang, path in pairs}
+        return value
+
+
+class WebConfig(_Section):
+    """The supervisor dashboard."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str = ""
+
+
+class Config(_Section):
+    """The whole service configuration."""
+
+    flows: FlowsConfig = Field(default_factory=FlowsConfig)
+    agi: AgiConfig = Field(default_factory=AgiConfig)
+    ami: AmiConfig = Field(default_factory=AmiConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    speech: SpeechConfig = Field(default_factory=SpeechConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+    recordings_dir: Path = Path("recordings")
+
+
+def load_config(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read *path* (if given) and apply ``IVR_<SECTION>_<FIELD>`` overrides from *environ*."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    env = dict(os.environ if environ is None else environ)
+    for section, model in Config.model_fields.items():
+        annotation = model.annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, _Section)):
+            continue
+        for field in annotation.model_fields:
+            key = f"IVR_{section}_{field}".upper()
+            if key in env:
+                data.setdefault(section, {})[field] = env[key]
+    return Config.model_validate(data)

@@ -1,0 +1,25 @@
+"""Session-wide test helpers.
+
+Tests that need a real part (Asterisk, PostgreSQL, Chromium, the Vosk model)
+call :func:`need`: locally a missing part skips the test, in CI (``CI`` set)
+it fails it, because CI must run everything.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def need(condition: bool, why: str) -> None:
+    """Skip locally, fail in CI, when a real part the test needs is missing."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run this test but: {why}")
+    pytest.skip(why)
