@@ -1,0 +1,1 @@
+"""Persistence of call records: SQLite (embedded default) and PostgreSQL (shared by instances)."""
