@@ -1,0 +1,296 @@
+"""One schema per node kind (``type:`` in YAML).
+
+Targets (``next``, ``on_failure``, option targets …) name a node of the same
+flow, or another flow's start as ``flow:NAME`` (see :class:`Goto` for the
+explicit form). Retry fields follow FreeSWITCH/FreePBX habits: ``timeout``,
+``max_attempts``, ``no_input``/``no_match`` prompts and ``on_failure``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ivr.flows.parts import (
+    Condition,
+    GlobalKeys,
+    PromptField,
+    Strict,
+    dtmf_key,
+)
+
+InputKind = Literal["dtmf", "speech"]
+
+
+class _Base(Strict):
+    description: str | None = None
+
+
+class _Retries(Strict):
+    """Fields of every node that waits for the caller (defaults come from ``settings``)."""
+
+    timeout: float | None = Field(default=None, gt=0, le=60)
+    max_attempts: int | None = Field(default=None, ge=1, le=10)
+    no_input: PromptField | None = None
+    no_match: PromptField | None = None
+    #: Where to go after max_attempts; default: the operator queue from settings.
+    on_failure: str | None = None
+
+
+class Option(Strict):
+    """A menu choice: a key, spoken phrases, or both."""
+
+    key: str | None = None
+    #: Phrases (and synonyms) that choose this option by voice.
+    say: list[str] = Field(default_factory=list)
+    #: Short name used in reports and in "Did you say …?"; defaults to the first phrase or key.
+    label: str | None = None
+    next: str
+    #: Switch the call's language (for "For English press 1, para español oprima 2").
+    language: str | None = None
+    set: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("key", mode="before")
+    @classmethod
+    def _key(cls, value: Any) -> str | None:
+        return None if value is None else dtmf_key(value)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Option:
+        if self.key is None and not self.say:
+            raise ValueError("an option needs a 'key', a 'say' list, or both")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The label shown in reports."""
+        return self.label or (self.say[0] if self.say else f"key {self.key}")
+
+
+class Menu(_Base, _Retries):
+    """Play a prompt; the caller picks an option by key or by voice."""
+
+    type: Literal["menu"]
+    prompt: PromptField
+    #: Short prompt for repeats (FreeSWITCH greet-short); defaults to ``prompt``.
+    short_prompt: PromptField | None = None
+    options: list[Option]
+    input: list[InputKind] | None = None
+    barge_in: bool = True
+    keys: GlobalKeys | None = None
+    min_confidence: float | None = Field(default=None, ge=0, le=1)
+    confirm_below: float | None = Field(default=None, ge=0, le=1)
+
+
+class Collect(_Base, _Retries):
+    """Collect digits (account number, PIN) or a free-form spoken answer into a variable."""
+
+    type: Literal["collect"]
+    prompt: PromptField
+    variable: str
+    input: InputKind = "dtmf"
+    min_digits: int = Field(default=1, ge=1, le=64)
+    max_digits: int = Field(default=16, ge=1, le=64)
+    finish_key: str | None = "#"
+    inter_digit_timeout: float | None = Field(default=None, gt=0, le=30)
+    #: Regular expression the whole value must match.
+    pattern: str | None = None
+    #: Read the value back and ask for 1 (yes) / 2 (re-enter).
+    confirm: bool = False
+    confirm_prompt: PromptField | None = None
+    #: PINs, card numbers: never stored, logged or shown; only "given, N digits".
+    sensitive: bool = False
+    next: str
+
+    @field_validator("finish_key", mode="before")
+    @classmethod
+    def _key(cls, value: Any) -> str | None:
+        return None if value is None else dtmf_key(value)
+
+    @model_validator(mode="after")
+    def _lengths(self) -> Collect:
+        if self.min_digits > self.max_digits:
+            raise ValueError(f"min_digits ({self.min_digits}) > max_digits ({self.max_digits})")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"bad pattern {self.pattern!r}: {exc}") from exc
+        if self.sensitive and self.input == "speech":
+            raise ValueError("sensitive values must be keyed in: use input: dtmf")
+        return self
+
+
+class Play(_Base):
+    """Say something, then go on."""
+
+    type: Literal["play"]
+    prompt: PromptField
+    next: str
+    #: Let a key press skip the rest of the prompt.
+    interruptible: bool = True
+
+
+class Case(Strict):
+    """``when`` holds, go to ``next``."""
+
+    when: Condition
+    next: str
+
+
+class Branch(_Base):
+    """Choose the next node by variables, caller ID, language, business hours or queue state."""
+
+    type: Literal["branch"]
+    cases: list[Case] = Field(min_length=1)
+    #: Where to go when no case holds.
+    default: str = Field(alias="else")
+
+
+class Lookup(_Base):
+    """Ask a self-service backend over HTTP; its JSON reply becomes a variable.
+
+    ``url`` and ``body`` may use ``{variables}``; values are URL-encoded or
+    JSON-encoded, never spliced raw.
+    """
+
+    type: Literal["lookup"]
+    url: str
+    method: Literal["GET", "POST"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    timeout: float = Field(default=3.0, gt=0, le=30)
+    #: Variable that receives the whole JSON reply (``{result.amount}`` in prompts).
+    result: str
+    #: Copy single values out of the reply: ``{name: "path.in.reply"}``.
+    assign: dict[str, str] = Field(default_factory=dict)
+    #: Say this while waiting (covers a slow backend).
+    hold_prompt: PromptField | None = None
+    next: str
+    on_error: str
+
+
+class Set(_Base):
+    """Set variables (templates allowed) and/or the call's language."""
+
+    type: Literal["set"]
+    variables: dict[str, str] = Field(default_factory=dict)
+    language: str | None = None
+    next: str
+
+    @field_validator("variables", mode="before")
+    @classmethod
+    def _stringify(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: "" if v is None else str(v) for k, v in value.items()}
+        return value
+
+
+class Callback(Strict):
+    """Offer "press 1 to be called back" when the wait is long."""
+
+    when_wait_over: float = Field(default=120, gt=0)
+    prompt: PromptField = (
+        "All our agents are busy. Press 1 to be called back, or stay on the line."
+    )
+    confirmation: PromptField = "Thank you. We will call you back at this number."
+
+
+class QueueNode(_Base):
+    """Hand the caller to a named agent queue (Asterisk's Queue() holds them, not us)."""
+
+    type: Literal["queue"]
+    queue: str
+    prompt: PromptField | None = None
+    priority: int | None = Field(default=None, ge=0, le=999)
+    music_class: str | None = None
+    max_wait: int | None = Field(default=None, gt=0)
+    callback: Callback | None = None
+    #: Variables shown to the agent (screen-pop); default: every non-sensitive variable.
+    share: list[str] | None = None
+
+
+class Transfer(_Base):
+    """Dial a number or extension."""
+
+    type: Literal["transfer"]
+    target: str
+    prompt: PromptField | None = None
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _stringify(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class Voicemail(_Base):
+    """Record a message for a mailbox; ends the IVR."""
+
+    type: Literal["voicemail"]
+    prompt: PromptField
+    mailbox: str = "general"
+    max_seconds: int = Field(default=120, gt=0, le=3600)
+    silence: int = Field(default=5, gt=0, le=60)
+    beep: bool = True
+    #: Played after the message, before hanging up.
+    goodbye: PromptField | None = "Thank you. Goodbye."
+
+
+class Record(_Base):
+    """Record the caller (e.g. "tell us your address") into a variable, then go on."""
+
+    type: Literal["record"]
+    prompt: PromptField
+    variable: str
+    max_seconds: int = Field(default=60, gt=0, le=3600)
+    silence: int = Field(default=3, gt=0, le=60)
+    beep: bool = True
+    next: str
+
+
+class Survey(_Base, _Retries):
+    """Post-call satisfaction: CSAT 1-5 or NPS 0-10, keyed in."""
+
+    type: Literal["survey"]
+    kind: Literal["csat", "nps"] = "csat"
+    prompt: PromptField
+    thanks: PromptField | None = "Thank you for your feedback."
+    next: str | None = None
+
+
+class Hangup(_Base):
+    """Say goodbye and end the call. ``outcome: self_service`` marks a resolved call."""
+
+    type: Literal["hangup"]
+    prompt: PromptField | None = None
+    outcome: Literal["hangup", "self_service"] = "hangup"
+
+
+class Goto(_Base):
+    """Continue in another flow (shared sub-menus), at its start or at ``node``."""
+
+    type: Literal["goto"]
+    flow: str
+    node: str | None = None
+
+
+Node = (
+    Menu
+    | Collect
+    | Play
+    | Branch
+    | Lookup
+    | Set
+    | QueueNode
+    | Transfer
+    | Voicemail
+    | Record
+    | Survey
+    | Hangup
+    | Goto
+)
+
+#: Node kinds that wait for the caller: a cycle through none of them loops forever.
+INPUT_KINDS = frozenset({"menu", "collect", "survey", "record", "voicemail"})
