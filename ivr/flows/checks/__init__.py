@@ -1,0 +1,1 @@
+"""The rules behind ``ivr validate``, grouped by what they look at."""

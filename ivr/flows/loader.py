@@ -1,0 +1,366 @@
+"""Read ``flows.yaml`` (and its includes) into a :class:`FlowSet`, or say exactly what is wrong.
+
+YAML is composed into nodes first so every key and value keeps its
+``line:column``; schema errors from pydantic are mapped back to those marks.
+Loading is all or nothing: any error raises :class:`FlowErrors` listing every
+problem, so a live reload never half-applies a broken edit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ivr.flows.flowset import FlowSet
+from ivr.flows.model import FlowFile
+from ivr.flows.nodes import Node
+from ivr.flows.problems import FlowErrors, Problem, did_you_mean
+
+#: A path into the document: keys and list indexes from the top.
+DocPath = tuple[str | int, ...]
+_KEY = "<key>"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where something was written: file, 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+
+@dataclass
+class Positions:
+    """Marks of every value (and every mapping key) in the merged document."""
+
+    values: dict[DocPath, Mark] = field(default_factory=dict)
+    keys: dict[DocPath, Mark] = field(default_factory=dict)
+
+    def value(self, path: DocPath) -> Mark:
+        """The mark of the value at *path*, or of its closest written ancestor."""
+        while path not in self.values and path:
+            path = path[:-1]
+        return self.values.get(path, Mark("?", 1, 1))
+
+    def key(self, path: DocPath) -> Mark:
+        """The mark of the key naming *path* (falls back to the value)."""
+        return self.keys.get(path) or self.value(path)
+
+
+@dataclass(frozen=True)
+class LoadedFlowSet(FlowSet):
+    """A FlowSet that remembers where each part was written (for validation messages)."""
+
+    positions: Positions = field(default_factory=Positions)
+    #: Where ``file:`` prompts live; ``None`` means ``recordings/`` beside the main file.
+    recordings_dir: Path | None = None
+
+
+def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSet:
+    """Load *path* and its includes; raise :class:`FlowErrors` if anything is wrong.
+
+    ``file:`` prompts are looked up in *recordings_dir* (default: ``recordings/``
+    beside *path*).
+    """
+    texts: dict[Path, str] = {}
+    positions = Positions()
+    problems: list[Problem] = []
+    data = _read(path, texts, positions, problems, stack=())
+    if problems:
+        raise FlowErrors(problems)
+    version = hashlib.sha256(
+        b"".join(p.as_posix().encode() + b"\0" + t.encode() for p, t in sorted(texts.items()))
+    ).hexdigest()[:12]
+    flowset = _validate(data, version, tuple(texts), positions)
+    if recordings_dir is not None:
+        flowset = dataclasses.replace(flowset, recordings_dir=recordings_dir)
+    from ivr.flows.validate import check  # here: validate imports this module's types
+
+    found = check(flowset)
+    if any(p.severity == "error" for p in found):
+        raise FlowErrors(found)
+    return flowset
+
+
+def parse_flowset(text: str, filename: str = "flows.yaml") -> LoadedFlowSet:
+    """Load flows from *text* (includes resolve against the current directory)."""
+    positions = Positions()
+    problems: list[Problem] = []
+    data = _parse_text(text, filename, positions, problems, prefix=())
+    if problems:
+        raise FlowErrors(problems)
+    data = data if isinstance(data, dict) else {}
+    version = hashlib.sha256(text.encode()).hexdigest()[:12]
+    flowset = _validate(data, version, (), positions)
+    from ivr.flows.validate import check
+
+    found = check(flowset)
+    if any(p.severity == "error" for p in found):
+        raise FlowErrors(found)
+    return flowset
+
+
+# Reading YAML with positions ---------------------------------------------------------------
+
+
+def _read(
+    path: Path,
+    texts: dict[Path, str],
+    positions: Positions,
+    problems: list[Problem],
+    stack: tuple[Path, ...],
+) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problems.append(Problem(str(path), 1, 1, f"cannot read: {exc.strerror}",
+                                "check the path and permissions"))
+        return {}
+    texts[path] = text
+    own = Positions()
+    data = _parse_text(text, str(path), own, problems, prefix=())
+    if not isinstance(data, dict):
+        if data is not None:
+            problems.append(Problem(str(path), 1, 1, "the file must be a mapping",
+                                    "start with keys like 'settings:' and 'flows:'"))
+        return {}
+    includes = data.get("include") or []
+    if not isinstance(includes, list):
+        includes = []  # the schema reports the type
+    for i, name in enumerate(includes):
+        if not isinstance(name, str):
+            continue
+        mark = own.value(("include", i))
+        child = (path.parent / name).resolve()
+        if child in stack or child == path.resolve():
+            problems.append(Problem(mark.file, mark.line, mark.col,
+                                    f"include cycle: {name} includes this file again",
+                                    "remove one of the includes"))
+            continue
+        if not child.exists():
+            problems.append(Problem(mark.file, mark.line, mark.col,
+                                    f"included file {name} does not exist",
+                                    f"create it or fix the path (looked in {child.parent})"))
+            continue
+        sub = _read(child, texts, positions, problems, (*stack, path.resolve()))
+        _merge(data, sub, own, positions, problems)
+    # The including file's marks win for the parts it wrote itself.
+    positions.values.update(own.values)
+    positions.keys.update(own.keys)
+    return data
+
+
+def _merge(
+    into: dict[str, Any],
+    sub: dict[str, Any],
+    own: Positions,
+    positions: Positions,
+    problems: list[Problem],
+) -> None:
+    """Add an included file's flows, calendars and queues; a name defined twice is an error."""
+    for section in ("flows", "calendars", "queues"):
+        extra = sub.get(section) or {}
+        if not isinstance(extra, dict):
+            continue
+        target = into.setdefault(section, {})
+        if not isinstance(target, dict):
+            continue
+        for name, value in extra.items():
+            if name in target:
+                here, there = own.key((section, name)), positions.key((section, name))
+                problems.append(Problem(
+                    here.file, here.line, here.col,
+                    f"{section[:-1]} {name!r} is defined twice",
+                    f"also at {there.file}:{there.line}:{there.col}; rename one",
+                ))
+                continue
+            target[name] = value
+    for key in sub:
+        if key not in ("flows", "calendars", "queues", "include", "version"):
+            mark = positions.key((key,))
+            problems.append(Problem(mark.file, mark.line, mark.col,
+                                    f"an included file may only hold flows, calendars and "
+                                    f"queues, not {key!r}", "move it to the main file"))
+
+
+def _parse_text(
+    text: str, filename: str, positions: Positions, problems: list[Problem], prefix: DocPath
+) -> Any:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "invalid YAML"
+        problems.append(Problem(filename, line, col, f"YAML syntax: {what}",
+                                _yaml_hint(what)))
+        return None
+    if root is None:
+        return None
+    return _build(root, filename, positions, problems, prefix)
+
+
+def _yaml_hint(problem: str) -> str:
+    if "indent" in problem or "mapping values" in problem:
+        return "check the indentation, and quote text that contains ': '"
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    return "check quotes, colons and indentation around here"
+
+
+_CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar construction is used
+
+
+def _build(
+    node: yaml.Node, filename: str, positions: Positions, problems: list[Problem], path: DocPath
+) -> Any:
+    positions.values[path] = Mark(filename, node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        _CONSTRUCTOR.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _CONSTRUCTOR.construct_object(key_node, deep=True)
+            key = str(key) if isinstance(key, int | float) and not isinstance(key, bool) else key
+            child = (*path, key)
+            key_mark = Mark(filename, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in out:
+                problems.append(Problem(filename, key_mark.line, key_mark.col,
+                                        f"key {key!r} appears twice in this mapping",
+                                        "YAML keeps only the last one; remove the other"))
+            positions.keys[child] = key_mark
+            out[key] = _build(value_node, filename, positions, problems, child)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, filename, positions, problems, (*path, i))
+                for i, item in enumerate(node.value)]
+    return _CONSTRUCTOR.construct_object(node, deep=True)
+
+
+# Schema validation with positions ---------------------------------------------------------
+
+
+def _validate(
+    data: dict[str, Any], version: str, sources: tuple[Path, ...], positions: Positions
+) -> LoadedFlowSet:
+    try:
+        document = FlowFile.model_validate(data)
+    except ValidationError as exc:
+        raise FlowErrors(list(_schema_problems(exc, data, positions))) from None
+    return LoadedFlowSet(document, version, sources, positions)
+
+
+def _schema_problems(
+    exc: ValidationError, data: dict[str, Any], positions: Positions
+) -> Iterator[Problem]:
+    seen: set[DocPath] = set()
+    for error in exc.errors():
+        path = _data_path(data, error["loc"])
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            key = str(error["loc"][-1])
+            mark = positions.key(path)
+            hint = (f"{key!r} does not belong here; remove it or move it" if key in _FIELD_NAMES
+                    else did_you_mean(key, _FIELD_NAMES) or "remove it")
+            message = f"unknown key {key!r}"
+        elif kind == "missing":
+            mark = positions.value(path)
+            missing = str(error["loc"][-1])
+            message, hint = f"missing required key {missing!r}", f"add '{missing}:' here"
+        elif kind == "union_tag_not_found":
+            mark = positions.value(path)
+            message = "missing required key 'type'"
+            hint = f"add 'type:' with one of {', '.join(_NODE_TYPES)}"
+        elif kind == "union_tag_invalid":
+            mark = positions.value((*path, "type")) if "type" in _at(data, path) else \
+                positions.value(path)
+            tag = error.get("ctx", {}).get("tag", "")
+            message = f"unknown node type {tag!r}"
+            hint = did_you_mean(str(tag), _NODE_TYPES) or f"use one of {', '.join(_NODE_TYPES)}"
+        else:
+            mark = _named_key(data, path, str(error["msg"]), positions)
+            where = ".".join(str(p) for p in path[-2:])
+            got = error.get("input")
+            shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+            message = f"{where}: {error['msg']}{shown}"
+            hint = None
+        if path in seen and kind not in ("extra_forbidden", "missing"):
+            continue  # one message per place: a bad prompt fails every union member
+        seen.add(path)
+        yield Problem(mark.file, mark.line, mark.col, message, hint)
+
+
+def _named_key(data: Any, path: DocPath, message: str, positions: Positions) -> Mark:
+    """Point a whole-mapping error (``min_digits (6) > max_digits (4)``) at the key it names."""
+    here = _at(data, path)
+    if isinstance(here, dict):
+        named = [(message.find(k), k) for k in here if isinstance(k, str) and k in message]
+        if named:
+            return positions.key((*path, min(named)[1]))
+    return positions.value(path)
+
+
+def _at(data: Any, path: DocPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _data_path(data: Any, loc: tuple[str | int, ...]) -> DocPath:
+    """Follow pydantic's *loc* through the data, skipping union tags and model names."""
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        child = _child(current, part)
+        if child is _MISSING:
+            continue  # a union member or model name pydantic put in the location
+        path.append(part)
+        current = child
+    return tuple(path)
+
+
+_MISSING = object()
+
+
+def _child(container: Any, part: str | int) -> Any:
+    if isinstance(container, dict):
+        return container.get(part, _MISSING)
+    if isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container):
+        return container[part]
+    return _MISSING
+
+
+def _all_fields(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[str]:
+    if model in seen:
+        return set()
+    seen.add(model)
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(info.alias or name)
+        for sub in _models_in(info.annotation):
+            names |= _all_fields(sub, seen)
+    return names
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _models_in(arg)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        yield from _models_in(origin)
+
+
+_FIELD_NAMES = sorted(_all_fields(FlowFile, set()))
+_NODE_TYPES = sorted(
+    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for m in _models_in(Node)
+)

@@ -1,0 +1,35 @@
+"""Whole-file checks the schema cannot make: targets, references, reachability, loops, variables.
+
+Each rule is a function yielding :class:`Problem` values with the position
+of the offending key, so ``ivr validate`` and a live reload report the same
+``FILE:LINE:COL`` lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ivr.flows.checks import references, structure, variables
+from ivr.flows.problems import Problem
+
+if TYPE_CHECKING:  # the loader imports this module at run time
+    from ivr.flows.loader import LoadedFlowSet
+
+Rule = Callable[["LoadedFlowSet"], Iterator[Problem]]
+
+RULES: tuple[Rule, ...] = (
+    references.targets,
+    references.queues_and_calendars,
+    references.languages,
+    references.recording_files,
+    structure.duplicate_keys,
+    structure.unreachable,
+    structure.input_free_cycles,
+    variables.unset_variables,
+)
+
+
+def check(flowset: LoadedFlowSet) -> list[Problem]:
+    """Run every rule; return all problems (errors and warnings), sorted by place."""
+    return sorted(p for rule in RULES for p in rule(flowset))
