@@ -1,0 +1,78 @@
+"""Turn a prompt field from YAML into the concrete prompts a call plays.
+
+Picks the call's language (falling back to the file's default language, then
+to the first variant given), the voice for that language, and renders
+``{variables}``. A prompt that reads back a sensitive variable is marked
+sensitive so no record or log ever holds its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from ivr.flows.effects import Prompt
+from ivr.flows.parts import PromptField, PromptPart, PromptValue, Settings
+from ivr.flows.template import fields, render, root
+
+
+def resolve(
+    field: PromptField | None,
+    language: str,
+    settings: Settings,
+    variables: Mapping[str, Any],
+    sensitive: Collection[str] = (),
+) -> tuple[Prompt, ...]:
+    """Return the prompts *field* stands for in *language* (empty for ``None``)."""
+    if field is None:
+        return ()
+    values: list[PromptValue] = field if isinstance(field, list) else [field]
+    out: list[Prompt] = []
+    for value in values:
+        part = _pick_language(value, language, settings.default_language)
+        if part is None:
+            continue
+        out.append(_prompt(part, language, settings, variables, sensitive))
+    return tuple(out)
+
+
+def _pick_language(value: PromptValue, language: str, default: str) -> str | PromptPart | None:
+    if isinstance(value, (str, PromptPart)):
+        return value
+    for lang in (language, default):
+        if lang in value:
+            return value[lang]
+    return next(iter(value.values()), None)
+
+
+def _prompt(
+    part: str | PromptPart,
+    language: str,
+    settings: Settings,
+    variables: Mapping[str, Any],
+    sensitive: Collection[str],
+) -> Prompt:
+    if isinstance(part, str):
+        part = PromptPart(text=part)
+    if part.file is not None:
+        return Prompt(file=part.file, language=language)
+    text = part.text or ""
+    # A voice named on the part wins: "Para español, oprima 2." stays Spanish in an English menu.
+    voice = part.voice or settings.voices.get(language)
+    secret = any(root(name) in sensitive for name in fields(text))
+    return Prompt(
+        text=render(text, variables),
+        language=_voice_language(part.voice, settings) or language,
+        voice=voice,
+        sensitive=secret,
+    )
+
+
+def _voice_language(voice: str | None, settings: Settings) -> str | None:
+    """The language a named voice belongs to, so a Spanish line in an English menu is Spanish."""
+    if voice is None:
+        return None
+    for lang, name in settings.voices.items():
+        if name == voice:
+            return lang
+    return voice if voice in settings.languages else None

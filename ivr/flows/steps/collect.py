@@ -1,0 +1,114 @@
+"""``collect``: digits (length, finish key, pattern, readback) or a spoken answer into a variable.
+
+Sensitive values (PINs, card numbers) are kept only in the call's variables
+for the lookups that need them; the timeline records that they were given and
+how long they were, never what they were.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ivr.flows.context import CallState
+from ivr.flows.effects import Prompt, SpeechSpec
+from ivr.flows.events import Digits, Event, NoInput, SpeechHeard
+from ivr.flows.nodes import Collect
+from ivr.flows.steps.base import Asking, Go, Transition, UnexpectedEvent, Wait
+from ivr.flows.steps.confirm import YES_NO, yes_or_no
+
+_READBACK = {
+    "en": "You entered {value}. If that is right, press 1. To try again, press 2.",
+    "es": "Usted ingresó {value}. Si es correcto, oprima 1. Para intentar de nuevo, oprima 2.",
+}
+
+
+class CollectStep(Asking[Collect]):
+    """One visit to a collect node."""
+
+    kind = "collect"
+
+    def __init__(self, node: Collect, state: CallState) -> None:
+        super().__init__(node, state)
+        self.pending: str | None = None
+
+    def ask(self, before: tuple[Prompt, ...] = (), repeat: bool = False) -> Wait:
+        prompts = before + self.state.prompts(self.node.prompt)
+        if self.node.input == "speech":
+            return self.gather(prompts, speech=SpeechSpec(language=self.state.language))
+        spec = self.digit_spec(
+            min_digits=self.node.min_digits,
+            max_digits=self.node.max_digits,
+            finish_key=self.node.finish_key,
+        )
+        return self.gather(prompts, digits=spec, sensitive=self.node.sensitive)
+
+    def handle(self, event: Event) -> Transition:
+        if self.pending is not None:
+            return self._confirmed(event)
+        if isinstance(event, NoInput):
+            return self.retry("no_input")
+        if isinstance(event, Digits) and self.node.input == "dtmf":
+            return self._digits(event)
+        if isinstance(event, SpeechHeard) and self.node.input == "speech":
+            return self._transcript(event)
+        raise UnexpectedEvent(f"collect {self.name!r} did not expect {event!r}")
+
+    def _digits(self, event: Digits) -> Transition:
+        value = event.digits
+        shown: dict[str, object] = (
+            {"sensitive": True, "length": len(value)} if self.node.sensitive else {"digits": value}
+        )
+        self.state.note("digits", {**shown, "terminated_by": event.terminated_by})
+        if not value:
+            return self.retry("no_input")
+        if not self._valid(value):
+            return self.retry("no_match", heard=None if self.node.sensitive else value)
+        if self.node.confirm:
+            self.pending = value
+            return self._readback(value)
+        return self._accept(value)
+
+    def _valid(self, value: str) -> bool:
+        if not value.isdigit() and not set(value) <= set("0123456789*"):
+            return False
+        if not self.node.min_digits <= len(value) <= self.node.max_digits:
+            return False
+        return self.node.pattern is None or re.fullmatch(self.node.pattern, value) is not None
+
+    def _readback(self, value: str) -> Wait:
+        # Read back digit by digit ("1 2 3"), as people read numbers; the value exists as a
+        # variable only while the prompt is rendered, and marks the prompt sensitive if it is.
+        name = self.node.variable
+        field = self.node.confirm_prompt or {
+            lang: text.replace("{value}", "{" + name + "}") for lang, text in _READBACK.items()
+        }
+        self.state.variables[name] = " ".join(value)
+        if self.node.sensitive:
+            self.state.sensitive.add(name)
+        try:
+            prompts = self.state.prompts(field)
+        finally:
+            del self.state.variables[name]
+        spec = self.digit_spec(min_digits=1, max_digits=1, valid_keys="12")
+        speech = SpeechSpec(language=self.state.language, phrases=YES_NO)
+        return self.gather(prompts, digits=spec, speech=speech)
+
+    def _confirmed(self, event: Event) -> Transition:
+        value, self.pending = self.pending, None
+        answer = yes_or_no(event)
+        if answer is True and value is not None:
+            return self._accept(value)
+        if answer is None and isinstance(event, NoInput):
+            return self.retry("no_input")
+        return self.retry("no_match", heard="not confirmed")
+
+    def _transcript(self, event: SpeechHeard) -> Transition:
+        self.state.note("speech", {"text": event.text, "confidence": event.confidence,
+                                   "option": None, "recognition_ms": event.recognition_ms})
+        if not event.text.strip():
+            return self.retry("no_match", heard="")
+        return self._accept(event.text)
+
+    def _accept(self, value: str) -> Go:
+        self.state.set_variable(self.node.variable, value, sensitive=self.node.sensitive)
+        return Go(self.node.next)

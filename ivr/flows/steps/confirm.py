@@ -1,0 +1,38 @@
+"""Yes/no turns: "Did you say billing?" after unsure speech, and digit readbacks."""
+
+from __future__ import annotations
+
+from ivr.flows.context import CallState
+from ivr.flows.effects import Prompt
+from ivr.flows.events import Digits, Event, SpeechHeard
+from ivr.flows.matching import best_option
+
+_YES = ("yes", "yeah", "correct", "sí", "si", "correcto", "예", "네", "맞아요")
+_NO = ("no", "nope", "wrong", "incorrecto", "아니요", "아니오")
+#: Phrases a confirmation turn listens for (a grammar for the recogniser).
+YES_NO: tuple[str, ...] = _YES + tuple(p for p in _NO if p not in _YES)
+
+_QUESTION = {
+    "en": "Did you say {label}? If yes, press 1 or say yes. If not, press 2 or say no.",
+    "es": "¿Dijo {label}? Si es así, oprima 1 o diga sí. Si no, oprima 2 o diga no.",
+    "ko": "{label} 맞습니까? 맞으면 1번을 누르거나 예라고 말씀하세요. 아니면 2번을 누르세요.",
+}
+
+
+def confirmation_prompt(state: CallState, label: str) -> tuple[Prompt, ...]:
+    """The "Did you say …?" question in the call's language."""
+    template = _QUESTION.get(state.language, _QUESTION["en"])
+    text = template.replace("{label}", label)
+    state.note("prompt", {"text": text, "file": None, "language": state.language})
+    voice = state.flowset.settings.voices.get(state.language)
+    return (Prompt(text=text, language=state.language, voice=voice),)
+
+
+def yes_or_no(event: Event) -> bool | None:
+    """Read a confirmation answer: True, False, or None when there was none or it was unclear."""
+    if isinstance(event, Digits):
+        return {"1": True, "2": False}.get(event.digits[:1])
+    if isinstance(event, SpeechHeard):
+        match = best_option(event.text, [_YES, _NO])
+        return None if match is None else match.index == 0
+    return None

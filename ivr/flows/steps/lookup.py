@@ -1,0 +1,75 @@
+"""``lookup``: ask a self-service backend over HTTP and keep its JSON reply.
+
+Caller values go into the URL URL-encoded and into the body JSON-encoded, so
+a caller can never change the request's shape. The body may carry sensitive
+values (a PIN to check) but the timeline records only the URL and status.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ivr.flows.effects import Lookup, Play
+from ivr.flows.events import Event, LookupDone, LookupFailed, PlaybackDone
+from ivr.flows.nodes import Lookup as LookupNode
+from ivr.flows.steps.base import Go, Step, Transition, UnexpectedEvent, Wait
+from ivr.flows.template import lookup, render
+
+
+class LookupStep(Step[LookupNode]):
+    """One visit to a lookup node: optional hold prompt, then the request."""
+
+    kind = "lookup"
+
+    def enter(self) -> Transition:
+        hold = self.state.prompts(self.node.hold_prompt)
+        if hold:
+            return Wait((Play(self.name, hold),))
+        return self._request()
+
+    def _request(self) -> Wait:
+        variables = self.state.variables
+        url = render(self.node.url, variables, escape=lambda v: quote(v, safe=""))
+        headers = tuple((k, render(v, variables)) for k, v in self.node.headers.items())
+        body = None
+        if self.node.body is not None:
+            body = json.dumps(_render_json(self.node.body, variables), ensure_ascii=False)
+        effect = Lookup(self.name, self.node.method, url, headers, body, self.node.timeout)
+        return Wait((effect,))
+
+    def handle(self, event: Event) -> Transition:
+        if isinstance(event, PlaybackDone):
+            return self._request()
+        where = urlsplit(self.node.url)
+        shown = f"{where.scheme}://{where.netloc}{where.path}"
+        if isinstance(event, LookupDone):
+            ok = 200 <= event.status < 300 and event.data is not None
+            self.state.note("lookup", {"url": shown, "status": event.status,
+                                       "latency_ms": event.latency_ms, "ok": ok})
+            if not ok:
+                return Go(self.node.on_error)
+            self.state.set_variable(self.node.result, event.data)
+            for name, path in self.node.assign.items():
+                self.state.set_variable(name, _pick(event.data, path))
+            return Go(self.node.next)
+        if isinstance(event, LookupFailed):
+            self.state.note("lookup", {"url": shown, "status": None, "ok": False,
+                                       "error": event.reason, "latency_ms": event.latency_ms})
+            return Go(self.node.on_error)
+        raise UnexpectedEvent(f"lookup {self.name!r} did not expect {event!r}")
+
+
+def _pick(data: Any, path: str) -> Any:
+    return lookup(data, path) if isinstance(data, dict) else None
+
+
+def _render_json(value: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        return render(value, variables)
+    if isinstance(value, dict):
+        return {k: _render_json(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render_json(v, variables) for v in value]
+    return value

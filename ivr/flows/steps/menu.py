@@ -1,0 +1,127 @@
+"""``menu``: a prompt, options by key or by voice, global keys, retries, "Did you say…?"."""
+
+from __future__ import annotations
+
+from ivr.flows.context import CallState
+from ivr.flows.effects import Prompt, SpeechSpec
+from ivr.flows.events import Digits, Event, NoInput, SpeechHeard
+from ivr.flows.matching import best_option
+from ivr.flows.nodes import Menu, Option
+from ivr.flows.parts import GlobalKeys
+from ivr.flows.steps.base import Asking, Go, Transition, UnexpectedEvent, Wait
+from ivr.flows.steps.confirm import YES_NO, confirmation_prompt, yes_or_no
+
+
+class MenuStep(Asking[Menu]):
+    """One visit to a menu."""
+
+    kind = "menu"
+
+    def __init__(self, node: Menu, state: CallState) -> None:
+        super().__init__(node, state)
+        self.confirming: Option | None = None
+
+    @property
+    def keys(self) -> GlobalKeys:
+        """Global keys in force here (node override, else file settings)."""
+        return self.node.keys or self.state.flowset.settings.keys
+
+    @property
+    def listens(self) -> bool:
+        """True when this menu accepts speech."""
+        if self.node.input is not None:
+            return "speech" in self.node.input
+        return any(o.say for o in self.node.options)
+
+    @property
+    def hears_keys(self) -> bool:
+        """True when this menu accepts DTMF."""
+        return self.node.input is None or "dtmf" in self.node.input
+
+    def ask(self, before: tuple[Prompt, ...] = (), repeat: bool = False) -> Wait:
+        field = self.node.short_prompt if repeat and self.node.short_prompt else self.node.prompt
+        prompts = before + self.state.prompts(field)
+        option_keys = {o.key for o in self.node.options if o.key}
+        global_keys = {k for k in (self.keys.operator, self.keys.repeat, self.keys.back) if k}
+        digits = None
+        if self.hears_keys:
+            valid = "".join(k for k in "0123456789*#" if k in option_keys | global_keys)
+            digits = self.digit_spec(min_digits=1, max_digits=1, valid_keys=valid)
+        speech = None
+        if self.listens:
+            phrases = tuple(dict.fromkeys(p for o in self.node.options for p in o.say))
+            speech = SpeechSpec(language=self.state.language, phrases=phrases)
+        return self.gather(prompts, digits=digits, speech=speech, barge_in=self.node.barge_in)
+
+    def handle(self, event: Event) -> Transition:
+        if self.confirming is not None:
+            return self._confirmed(event)
+        if isinstance(event, NoInput):
+            return self.retry("no_input")
+        if isinstance(event, Digits):
+            return self._key(event.digits)
+        if isinstance(event, SpeechHeard):
+            return self._speech(event)
+        raise UnexpectedEvent(f"menu {self.name!r} did not expect {event!r}")
+
+    def _key(self, key: str) -> Transition:
+        self.state.note("digits", {"digits": key})
+        for option in self.node.options:
+            if option.key == key:
+                return self.choose(option, via="dtmf")
+        if key and key == self.keys.operator:
+            self.state.note("option_chosen", {"option": "operator", "via": "dtmf"})
+            return self.operator("operator_key")
+        if key and key == self.keys.repeat:
+            return self.ask()
+        if key and key == self.keys.back and self.state.menu_stack:
+            flow, node = self.state.menu_stack.pop()
+            target = node if flow == self.state.flow_name else f"flow:{flow}:{node}"
+            return Go(target)
+        return self.retry("no_match", heard=key)
+
+    def _speech(self, heard: SpeechHeard) -> Transition:
+        match = best_option(heard.text, [o.say for o in self.node.options])
+        option = self.node.options[match.index] if match else None
+        self.state.note(
+            "speech",
+            {"text": heard.text, "confidence": heard.confidence,
+             "option": option.name if option else None, "recognition_ms": heard.recognition_ms},
+        )
+        settings = self.state.flowset.settings
+        floor = self._threshold("min_confidence", settings.min_confidence)
+        if option is None or heard.confidence < floor:
+            return self.retry("no_match", heard=heard.text)
+        if heard.confidence < self._threshold("confirm_below", settings.confirm_below):
+            self.confirming = option
+            prompt = confirmation_prompt(self.state, option.name)
+            return self.gather(
+                prompt,
+                digits=self.digit_spec(min_digits=1, max_digits=1, valid_keys="12"),
+                speech=SpeechSpec(language=self.state.language, phrases=YES_NO),
+            )
+        return self.choose(option, via="speech")
+
+    def _threshold(self, name: str, default: float) -> float:
+        value = getattr(self.node, name)
+        return default if value is None else float(value)
+
+    def _confirmed(self, event: Event) -> Transition:
+        option, self.confirming = self.confirming, None
+        answer = yes_or_no(event)
+        if answer is True and option is not None:
+            return self.choose(option, via="speech")
+        if answer is None and isinstance(event, NoInput):
+            return self.retry("no_input")
+        return self.retry("no_match", heard="not confirmed")
+
+    def choose(self, option: Option, via: str) -> Transition:
+        """Take *option*: remember the menu for "back", apply its language and variables."""
+        self.state.note("option_chosen", {"option": option.name, "via": via,
+                                          "target": option.next})
+        if option.language:
+            self.state.set_language(option.language)
+        for name, value in option.set.items():
+            self.state.set_variable(name, value)
+        self.state.menu_stack.append((self.state.flow_name, self.name))
+        return Go(option.next)

@@ -1,0 +1,1 @@
+"""Trying flows without a phone: the terminal/scripted adapter for the pure engine."""
