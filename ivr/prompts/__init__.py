@@ -1,0 +1,1 @@
+"""Prompt audio: which prompts a flow set plays, their file names, and synthesis."""

@@ -1,0 +1,58 @@
+"""Real synthesis: pyttsx3 + espeak-ng, then sox to 8 kHz mono 16-bit WAV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ivr.prompts.tts import TtsError, synthesize, voices
+from tests.prompts.support import assert_telephone_speech, wav_info
+
+pytestmark = pytest.mark.usefixtures("tts")
+
+
+def test_writes_telephone_wav(tmp_path: Path) -> None:
+    text = "Welcome to Harbor Telecom. For sales, press 1."
+    dest = tmp_path / "deep" / "welcome.wav"
+    synthesize(text, "en-us", dest)
+    assert_telephone_speech(dest, text)
+    assert [p.name for p in dest.parent.iterdir()] == ["welcome.wav"]  # no temp left over
+
+
+def test_longer_text_gives_longer_audio(tmp_path: Path) -> None:
+    synthesize("Hello.", "en-us", tmp_path / "short.wav")
+    synthesize("Hello. " * 8, "en-us", tmp_path / "long.wav")
+    assert wav_info(tmp_path / "long.wav").seconds > 4 * wav_info(tmp_path / "short.wav").seconds
+
+
+def test_voice_changes_the_audio(tmp_path: Path) -> None:
+    text = "Para español, oprima dos."
+    synthesize(text, "es", tmp_path / "es.wav")
+    synthesize(text, "en-us", tmp_path / "en.wav")
+    assert_telephone_speech(tmp_path / "es.wav", text)
+    assert (tmp_path / "es.wav").read_bytes() != (tmp_path / "en.wav").read_bytes()
+
+
+def test_replaces_an_existing_file(tmp_path: Path) -> None:
+    dest = tmp_path / "p.wav"
+    dest.write_bytes(b"not a wav")
+    synthesize("Goodbye.", "en", dest)
+    assert wav_info(dest).rate == 8000
+
+
+def test_unknown_voice_is_refused(tmp_path: Path) -> None:
+    # espeak-ng itself would silently keep the previous voice.
+    with pytest.raises(TtsError, match="no voice 'klingon'"):
+        synthesize("Hello.", "klingon", tmp_path / "x.wav")
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_empty_text_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(TtsError, match="nothing to say"):
+        synthesize("  \n", "en", tmp_path / "x.wav")
+
+
+def test_voice_names_include_languages_and_file_ids() -> None:
+    names = voices()
+    assert {"en", "en-us", "es", "roa/es"} <= names
