@@ -1,0 +1,308 @@
+"""The async AGI channel API: one call's FastAGI connection, one command at a time.
+
+Asterisk aborts a running command if another byte arrives (no pipelining), so
+every command waits for its reply before the next one is written. A caller
+hang-up shows up as ``result=-1``, a ``511`` dead-channel reply, a bare
+``HANGUP`` line or the socket closing; every method turns all of them into one
+exception, :class:`ChannelHungUp`, so a session needs a single ``except``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import re
+import time
+from dataclasses import dataclass
+from typing import Final
+
+from ivr.agi.protocol import (
+    AgiRequest,
+    HangupNotice,
+    LocalProtocolError,
+    RemoteProtocolError,
+    Reply,
+    ReplyParser,
+    encode_command,
+)
+
+_VARIABLE_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
+_DIGITS: Final = "0123456789*#ABCD"
+_READ_SIZE: Final = 4096
+
+
+class ChannelHungUp(Exception):
+    """The caller hung up or Asterisk closed the connection."""
+
+
+class AgiCommandError(Exception):
+    """Asterisk refused a command (``510`` unknown command, ``520`` bad usage)."""
+
+    def __init__(self, reply: Reply, command: bytes) -> None:
+        super().__init__(f"{reply.code} for {command[:60]!r}: {reply.usage.splitlines()[:1]}")
+        self.reply = reply
+
+
+@dataclass(frozen=True, slots=True)
+class Playback:
+    """Result of ``STREAM FILE``: the key that interrupted it (if any) and where it stopped."""
+
+    digit: str | None
+    endpos: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DigitsEntered:
+    """Result of ``GET DATA``: the keys pressed and whether entry ended on a timeout."""
+
+    digits: str
+    timed_out: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """Result of ``RECORD FILE``: why it stopped (``silence``/``timeout``/``dtmf``) and length."""
+
+    reason: str
+    endpos: int | None
+    digit: str | None = None
+
+
+def check_variable_name(name: str) -> str:
+    """Return *name* if it is a plain channel-variable name, else raise ``LocalProtocolError``."""
+    if not _VARIABLE_NAME.fullmatch(name):
+        raise LocalProtocolError(f"not a plain channel variable name: {name!r}")
+    return name
+
+
+def check_digits(keys: str) -> str:
+    """Return *keys* if every character is a DTMF key, else raise ``LocalProtocolError``."""
+    if any(k not in _DIGITS for k in keys):
+        raise LocalProtocolError(f"not DTMF keys: {keys!r}")
+    return keys
+
+
+def _key(result: int) -> str | None:
+    return chr(result) if result > 0 else None
+
+
+class AgiChannel:
+    """One FastAGI session. Methods map one-to-one onto AGI commands."""
+
+    def __init__(
+        self,
+        request: AgiRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        initial: bytes = b"",
+        turnarounds: list[float] | None = None,
+    ) -> None:
+        self.request = request
+        self._reader = reader
+        self._writer = writer
+        self._parser = ReplyParser()
+        self._pending: list[Reply] = []
+        self._lock = asyncio.Lock()
+        #: Set once Asterisk told us the caller is gone.
+        self.hung_up = False
+        #: When set, each command appends the seconds since the previous reply (our turnaround).
+        self._turnarounds = turnarounds
+        self._last_reply_at = time.perf_counter()
+        self._accept(initial)
+        #: Commands sent, for the service's metrics and the bench.
+        self.commands_sent = 0
+
+    async def _read_more(self) -> None:
+        try:
+            data = await self._reader.read(_READ_SIZE)
+        except (ConnectionError, OSError) as exc:
+            self.hung_up = True
+            raise ChannelHungUp(str(exc)) from exc
+        if not data:
+            self.hung_up = True
+            raise ChannelHungUp("Asterisk closed the AGI connection")
+        self._accept(data)
+
+    async def _next_reply(self) -> Reply:
+        while not self._pending:
+            await self._read_more()
+        return self._pending.pop(0)
+
+    def _accept(self, data: bytes) -> None:
+        for event in self._parser.feed(data):
+            if isinstance(event, HangupNotice):
+                self.hung_up = True
+            elif event.code != 100:  # "100 Trying" precedes a Gosub's real reply
+                self._pending.append(event)
+
+    async def command(self, command: str, *args: str) -> Reply:
+        """Send one command and return its reply.
+
+        Raises:
+            ChannelHungUp: the channel is dead (``511``) or the connection closed.
+            AgiCommandError: Asterisk refused the command (``510``/``520``).
+        """
+        line = encode_command(command, *args)
+        async with self._lock:
+            if self._writer.is_closing():
+                raise ChannelHungUp("AGI connection already closed")
+            if self._turnarounds is not None:
+                self._turnarounds.append(time.perf_counter() - self._last_reply_at)
+            try:
+                self._writer.write(line)
+                await self._writer.drain()
+            except (ConnectionError, OSError) as exc:
+                self.hung_up = True
+                raise ChannelHungUp(str(exc)) from exc
+            self.commands_sent += 1
+            reply = await self._next_reply()
+            self._last_reply_at = time.perf_counter()
+        if reply.code == 511:
+            self.hung_up = True
+            raise ChannelHungUp("dead channel (511)")
+        if not reply.ok:
+            raise AgiCommandError(reply, line)
+        return reply
+
+    async def _media(self, command: str, *args: str) -> Reply:
+        reply = await self.command(command, *args)
+        if reply.result_int < 0:
+            self.hung_up = True
+            raise ChannelHungUp(f"{command} returned -1")
+        return reply
+
+    async def wait_hangup(self) -> None:
+        """Return when Asterisk reports a hang-up; use while no command is running (a lookup)."""
+        async with self._lock:
+            try:
+                while not self.hung_up and not self._pending:
+                    await self._read_more()
+            except ChannelHungUp:
+                return
+            if self._pending:
+                raise RemoteProtocolError(f"unsolicited AGI reply {self._pending[0].code}")
+
+    async def answer(self) -> None:
+        """Answer the channel."""
+        await self._media("ANSWER")
+
+    async def hangup(self) -> None:
+        """Hang up the channel."""
+        await self.command("HANGUP")
+
+    async def stream_file(self, file: str, escape_digits: str = "") -> Playback:
+        """Play *file* (no extension; absolute or relative to Asterisk's sounds dir).
+
+        Returns the key that interrupted playback if it is one of *escape_digits*.
+        """
+        reply = await self._media("STREAM FILE", file, check_digits(escape_digits))
+        return Playback(digit=_key(reply.result_int), endpos=reply.endpos)
+
+    async def get_data(self, file: str, timeout_ms: int, max_digits: int) -> DigitsEntered:
+        """Play *file* and collect up to *max_digits* keys (``#`` ends entry)."""
+        reply = await self.command("GET DATA", file, str(timeout_ms), str(max_digits))
+        if reply.result == "-1":
+            self.hung_up = True
+            raise ChannelHungUp("GET DATA returned -1")
+        return DigitsEntered(digits=reply.result or "", timed_out=reply.data == "timeout")
+
+    async def wait_for_digit(self, timeout_ms: int) -> str | None:
+        """Wait up to *timeout_ms* for one key; ``None`` on timeout."""
+        reply = await self._media("WAIT FOR DIGIT", str(timeout_ms))
+        return _key(reply.result_int)
+
+    async def say_digits(self, digits: str, escape_digits: str = "") -> str | None:
+        """Say *digits* one by one; returns the interrupting key, if any."""
+        reply = await self._media("SAY DIGITS", check_digits(digits), check_digits(escape_digits))
+        return _key(reply.result_int)
+
+    async def say_number(self, number: int, escape_digits: str = "") -> str | None:
+        """Say *number* as a whole number; returns the interrupting key, if any."""
+        reply = await self._media("SAY NUMBER", str(int(number)), check_digits(escape_digits))
+        return _key(reply.result_int)
+
+    async def record_file(
+        self,
+        file: str,
+        fmt: str = "wav",
+        escape_digits: str = "#",
+        timeout_ms: int = 120_000,
+        beep: bool = True,
+        silence_s: int | None = None,
+    ) -> Recording:
+        """Record the caller into *file*.*fmt* until a key, *timeout_ms* or *silence_s* silence."""
+        args = [file, fmt, check_digits(escape_digits), str(timeout_ms)]
+        if beep:
+            args.append("BEEP")
+        if silence_s:
+            args.append(f"s={int(silence_s)}")
+        reply = await self.command("RECORD FILE", *args)
+        if reply.data == "hangup" or reply.result_int < 0:
+            self.hung_up = True
+            raise ChannelHungUp("hung up while recording")
+        if reply.data == "dtmf":
+            return Recording("dtmf", reply.endpos, _key(reply.result_int))
+        if reply.data == "timeout":
+            return Recording("timeout", reply.endpos)
+        return Recording("silence", reply.endpos)
+
+    async def set_variable(self, name: str, value: str) -> None:
+        """Set channel variable *name* to *value* exactly.
+
+        A value with a line break cannot travel inside an AGI command, so it is
+        sent base64-encoded to the ``ivr-setvar`` dialplan helper (see
+        ``asterisk_conf/extensions.conf``), which decodes it on the Asterisk side.
+        """
+        check_variable_name(name)
+        if "\n" in value or "\r" in value or "\x00" in value:
+            encoded = base64.b64encode(value.replace("\x00", "").encode("utf-8")).decode("ascii")
+            # The AGI GOSUB command runs the subroutine now; EXEC Gosub would only push a
+            # frame that the dialplan runs after the AGI ends.
+            reply = await self.command("GOSUB", "ivr-setvar", "s", "1", f"{name},{encoded}")
+            if reply.result_int < 0:
+                raise AgiCommandError(reply, b"GOSUB ivr-setvar")
+            return
+        await self.command("SET VARIABLE", name, value)
+
+    async def get_variable(self, name: str) -> str | None:
+        """Read channel variable *name* exactly (full length); ``None`` when unset or empty.
+
+        The value travels base64-encoded (``BASE64_ENCODE``, func_base64): a raw
+        value with a line break would split the reply and desynchronise the session.
+        """
+        check_variable_name(name)
+        reply = await self.command("GET FULL VARIABLE", f"${{BASE64_ENCODE(${{{name}}})}}")
+        if reply.result != "1" or not reply.data:
+            return None
+        try:
+            return base64.b64decode(reply.data, validate=True).decode("utf-8", "replace")
+        except ValueError:
+            raise RemoteProtocolError(f"GET FULL VARIABLE {name}: not base64") from None
+
+    async def exec_app(self, app: str, *args: str) -> int:
+        """Run dialplan application *app* with comma-joined *args*; returns its result.
+
+        Raises ``AgiCommandError`` when the application does not exist.
+        """
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", app):
+            raise LocalProtocolError(f"not an application name: {app!r}")
+        reply = await self.command("EXEC", app, ",".join(args))
+        if reply.result == "-2":
+            raise AgiCommandError(reply, f"EXEC {app}".encode())
+        return reply.result_int
+
+    async def verbose(self, message: str, level: int = 1) -> None:
+        """Write *message* to the Asterisk console/log."""
+        await self.command("VERBOSE", message, str(level))
+
+    async def noop(self) -> None:
+        """Do nothing (a round trip; the bench and keep-alives use it)."""
+        await self.command("NOOP")
+
+    async def close(self) -> None:
+        """Close the connection (Asterisk does not close it on hang-up by itself)."""
+        if not self._writer.is_closing():
+            self._writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._writer.wait_closed()

@@ -1,0 +1,149 @@
+"""What the caller hears and keys, over AGI: prompts with barge-in, digit collection, recording.
+
+Prompts are files under the recordings directory, played by absolute path
+without extension (Asterisk picks the format). The sandbox bind-mounts that
+directory at the same path inside its chroot, and a production Asterisk
+shares it the same way, so one path means one file on both sides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.agi.channel import AgiChannel
+from ivr.flows.effects import DigitSpec, Prompt
+from ivr.flows.events import Digits, NoInput, Recorded
+from ivr.prompts.audio import ensure_audio, temporary_audio
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 8000
+#: Audio already found or built, so a busy menu does not stat the same files on every call.
+#: Names are content hashes, so an entry never goes stale; the bound only caps memory.
+_known_audio: dict[tuple[Prompt, Path], Path] = {}
+_KNOWN_AUDIO_MAX = 4096
+
+
+@contextlib.asynccontextmanager
+async def prompt_files(
+    prompts: Sequence[Prompt], recordings_dir: Path
+) -> AsyncIterator[list[Path]]:
+    """WAV paths for *prompts* (sensitive ones are synthesised to files deleted afterwards)."""
+    async with contextlib.AsyncExitStack() as stack:
+        paths: list[Path] = []
+        for prompt in prompts:
+            if prompt.sensitive and prompt.text is not None:
+                temporary = temporary_audio(prompt, recordings_dir)
+                paths.append(await stack.enter_async_context(temporary))
+                continue
+            key = (prompt, recordings_dir)
+            path = _known_audio.get(key)
+            if path is None:
+                path = await ensure_audio(prompt, recordings_dir)
+                if len(_known_audio) >= _KNOWN_AUDIO_MAX:
+                    _known_audio.clear()
+                _known_audio[key] = path
+            paths.append(path)
+        yield paths
+
+
+def playable(path: Path) -> str:
+    """Asterisk's name for a sound file: absolute, without the extension."""
+    absolute = path if path.is_absolute() else path.resolve()
+    return str(absolute.with_suffix(""))
+
+
+async def play(
+    channel: AgiChannel, prompts: Sequence[Prompt], recordings_dir: Path, escape_keys: str
+) -> str | None:
+    """Play *prompts* in order; return the key in *escape_keys* that stopped them, if any."""
+    async with prompt_files(prompts, recordings_dir) as paths:
+        for path in paths:
+            playback = await channel.stream_file(playable(path), escape_keys)
+            if playback.digit is not None:
+                return playback.digit
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRules:
+    """How one digit-collection turn ends (from a ``DigitSpec``)."""
+
+    max_digits: int
+    finish_key: str | None
+    first_timeout_ms: int
+    inter_digit_timeout_ms: int
+    valid_keys: str
+
+    @classmethod
+    def from_spec(cls, spec: DigitSpec) -> KeyRules:
+        """Convert the engine's spec (seconds) into AGI timeouts (milliseconds)."""
+        return cls(
+            max_digits=spec.max_digits,
+            finish_key=spec.finish_key,
+            first_timeout_ms=int(spec.timeout_s * 1000),
+            inter_digit_timeout_ms=int(spec.inter_digit_timeout_s * 1000),
+            valid_keys=spec.valid_keys,
+        )
+
+
+def add_key(keys: str, key: str, rules: KeyRules) -> tuple[str, Digits | None]:
+    """Add one pressed key; return the keys so far and the result once entry is complete.
+
+    Pure, so the ending rules (finish key, max digits) are tested without a call.
+    """
+    if rules.finish_key is not None and key == rules.finish_key:
+        return keys, Digits(keys, terminated_by=key)
+    if key not in rules.valid_keys:
+        return keys, None
+    keys += key
+    if len(keys) >= rules.max_digits:
+        return keys, Digits(keys)
+    return keys, None
+
+
+async def collect_digits(
+    channel: AgiChannel, rules: KeyRules, first_key: str | None
+) -> Digits | NoInput:
+    """Collect keys with ``WAIT FOR DIGIT``: the first may already have barged into the prompt."""
+    keys = ""
+    if first_key is not None:
+        keys, done = add_key(keys, first_key, rules)
+        if done is not None:
+            return done
+    while True:
+        timeout = rules.inter_digit_timeout_ms if keys else rules.first_timeout_ms
+        key = await channel.wait_for_digit(timeout)
+        if key is None:
+            return Digits(keys) if keys else NoInput()
+        keys, done = add_key(keys, key, rules)
+        if done is not None:
+            return done
+
+
+async def record(
+    channel: AgiChannel,
+    recordings_dir: Path,
+    relative: str,
+    max_seconds: int,
+    silence_s: int,
+    beep: bool,
+    finish_keys: str,
+) -> Recorded:
+    """Record the caller into ``recordings_dir/relative.wav`` (``file`` comes back relative)."""
+    target = (recordings_dir / relative).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    result = await channel.record_file(
+        str(target),
+        "wav",
+        finish_keys,
+        max_seconds * 1000,
+        beep=beep,
+        silence_s=silence_s or None,
+    )
+    duration = (result.endpos or 0) / SAMPLE_RATE
+    return Recorded(file=f"{relative}.wav", duration_s=round(duration, 2), reason=result.reason)

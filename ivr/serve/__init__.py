@@ -1,0 +1,1 @@
+"""The telephony service behind ``ivr serve``: flows with hot reload, call sessions, AMI."""

@@ -1,0 +1,162 @@
+"""``ivr serve``: the FastAGI listener, the flows, AMI and the call store wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from ivr.agi.channel import AgiChannel, ChannelHungUp
+from ivr.agi.server import AgiServer
+from ivr.agi.session import CallSession, EngineCall, SessionDeps, flow_variables
+from ivr.ami.client import AmiClient
+from ivr.ami.queues import AfterIvrResult
+from ivr.calls.store.base import CallStore
+from ivr.config import Config
+from ivr.flows.flowset import FlowSet
+from ivr.serve.flows import FlowsHolder, Loader
+
+log = logging.getLogger(__name__)
+
+
+class MakeCall:
+    """Builds an engine call: ``ivr.flows.engine.Call`` has exactly this signature."""
+
+    def __init__(self, factory: Callable[..., EngineCall]) -> None:
+        self._factory = factory
+
+    def __call__(
+        self,
+        flowset: FlowSet,
+        flow: str,
+        *,
+        call_id: str,
+        caller: str | None,
+        dnid: str | None,
+        variables: Mapping[str, str],
+    ) -> EngineCall:
+        """Start a call of *flow* on *flowset*."""
+        return self._factory(
+            flowset, flow, call_id=call_id, caller=caller, dnid=dnid, variables=dict(variables)
+        )
+
+
+@dataclass
+class ServiceStats:
+    """Counters a status page or the bench reads."""
+
+    calls_started: int = 0
+    calls_finished: int = 0
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+class IvrService:
+    """Everything ``ivr serve`` runs, startable in-process (tests, bench) or from the CLI."""
+
+    def __init__(
+        self,
+        config: Config,
+        load: Loader,
+        make_call: MakeCall,
+        *,
+        store: CallStore | None = None,
+        ami: AmiClient | None = None,
+        speech: Any = None,
+        default_flow: str = "main",
+    ) -> None:
+        self.config = config
+        self.flows = FlowsHolder(config.flows.path, load)
+        self.make_call = make_call
+        self.store = store
+        self.ami = ami
+        self.default_flow = default_flow
+        self.stats = ServiceStats()
+        self.deps = SessionDeps(
+            recordings_dir=config.recordings_dir.resolve(), store=store, ami=ami, speech=speech
+        )
+        self.server = AgiServer(self.handle, config.agi.host, config.agi.port)
+        self._watcher: asyncio.Task[None] | None = None
+        if ami is not None and store is not None:
+            ami.on_after_ivr = self._after_ivr
+
+    async def start(self) -> None:
+        """Open the HTTP client, start AMI, the flow watcher and the FastAGI listener."""
+        self.deps.http = aiohttp.ClientSession()
+        speech_service = getattr(self.deps.speech, "service", None)
+        if speech_service is not None:
+            await speech_service.server.start()
+            await speech_service.warm_up()
+        if self.ami is not None:
+            await self.ami.start()
+        if self.config.flows.reload:
+            self._watcher = asyncio.create_task(self.flows.watch(), name="flows-watch")
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.flows.reload)
+        await self.server.start()
+
+    async def close(self) -> None:
+        """Stop taking calls, let running ones finish briefly, release everything."""
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        await self.server.close()
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+        if self.ami is not None:
+            await self.ami.close()
+        if self.deps.http is not None:
+            await self.deps.http.close()
+        speech_service = getattr(self.deps.speech, "service", None)
+        if speech_service is not None:
+            await speech_service.server.close()
+        if self.store is not None:
+            await self.store.close()
+
+    async def handle(self, channel: AgiChannel) -> None:
+        """Run one call (the FastAGI request path names the flow)."""
+        flowset = self.flows.current  # this call keeps this version to the end
+        name = channel.request.script or self.default_flow
+        if name not in flowset.flows:
+            log.error("FastAGI request for unknown flow %r (have %s)", name, sorted(flowset.flows))
+            with contextlib.suppress(ChannelHungUp):
+                await channel.set_variable("IVR_OUTCOME", "error")
+                await channel.set_variable("IVR_REASON", "unknown flow")
+            return
+        request = channel.request
+        call = self.make_call(
+            flowset,
+            name,
+            call_id=request.uniqueid or f"agi-{id(channel)}",
+            caller=request.caller,
+            dnid=request.dnid,
+            variables=flow_variables(channel),
+        )
+        if request.get("linkedid"):
+            call.record.linkedid = request.get("linkedid")
+        self.stats.calls_started += 1
+        self.stats.versions[flowset.version] = self.stats.versions.get(flowset.version, 0) + 1
+        try:
+            await CallSession(channel, call, self.deps).run()
+        finally:
+            self.stats.calls_finished += 1
+
+    async def _after_ivr(self, result: AfterIvrResult) -> None:
+        if self.store is None:
+            return
+        try:
+            await self.store.after_ivr(
+                result.call_id,
+                result.status,
+                self.deps.clock(),
+                agent=result.agent,
+                wait_s=result.wait_s,
+                talk_s=result.talk_s,
+            )
+        except Exception:
+            log.exception("storing after-IVR result for %s failed", result.call_id)

@@ -1,0 +1,60 @@
+"""A scripted stand-in for Asterisk's side of one FastAGI connection (real loopback sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ivr.agi.protocol import split_like_asterisk
+
+
+def header(script: str = "main", uniqueid: str = "1700000000.1", **extra: str) -> bytes:
+    """Build the header block Asterisk sends for ``AGI(agi://127.0.0.1/<script>)``."""
+    env = {
+        "agi_network": "yes",
+        "agi_network_script": script,
+        "agi_request": f"agi://127.0.0.1/{script}",
+        "agi_channel": "Local/s@test-00000001;2",
+        "agi_uniqueid": uniqueid,
+        "agi_callerid": "0212345678",
+        "agi_dnid": "1000",
+        **{f"agi_{k}": v for k, v in extra.items()},
+    }
+    return "".join(f"{k}: {v}\n" for k, v in env.items()).encode() + b"\n"
+
+
+class FakeAsterisk:
+    """Asterisk's end of a FastAGI connection: reads command lines, sends scripted replies."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def connect(cls, port: int, script: str = "main", **extra: str) -> FakeAsterisk:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(header(script, **extra))
+        await writer.drain()
+        return cls(reader, writer)
+
+    async def command(self) -> list[str]:
+        """Read the next command, split as Asterisk splits it ([] at EOF)."""
+        line = await asyncio.wait_for(self.reader.readline(), 5)
+        return split_like_asterisk(line.decode()) if line else []
+
+    async def reply(self, text: str) -> None:
+        self.writer.write(text.encode() + b"\n")
+        await self.writer.drain()
+
+    async def expect(self, *words: str, reply: str = "200 result=0") -> list[str]:
+        got = await self.command()
+        assert got[: len(words)] == list(words), got
+        await self.reply(reply)
+        return got
+
+    async def closed_by_server(self) -> bool:
+        data = await asyncio.wait_for(self.reader.read(), 5)
+        return data == b""
+
+    async def close(self) -> None:
+        self.writer.close()
+        await self.writer.wait_closed()

@@ -1,0 +1,272 @@
+"""The whole service against the real Asterisk 22: Local/ calls pressing keys, reload, injection.
+
+Calls are originated over AMI on ``Local/s@ivr-test-entry``: that half runs the IVR
+dialplan (AGI to the service under test, then ``Queue(${IVR_QUEUE})``) while the
+other half waits ``TEST_WAIT`` seconds and sends ``TEST_DTMF``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from ivr.agi.channel import AgiChannel
+from ivr.agi.server import AgiServer
+from ivr.ami.client import AmiClient
+from ivr.config import Config
+from ivr.serve.service import IvrService
+from ivr.serve.wiring import engine_call_factory, flows_loader
+from tests.agi.memstore import MemoryStore
+from tests.agi.test_session import LOOKUP_PORT
+from tests.asterisk.fixtures import SERVICE_USER, AmiObserver, Sandbox, eventually
+from tests.asterisk.sipp import sip_call, sipp_available
+from tests.conftest import need
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOWS = Path(__file__).with_name("flows") / "session.yaml"
+
+
+class Running:
+    def __init__(self, service: IvrService, store: MemoryStore, flows: Path) -> None:
+        self.service = service
+        self.store = store
+        self.flows = flows
+
+    @property
+    def url(self) -> str:
+        return f"agi://127.0.0.1:{self.service.server.port}"
+
+
+@pytest.fixture
+async def running(asterisk: Sandbox, tmp_path: Path) -> AsyncIterator[Running]:
+    flows = tmp_path / "flows.yaml"
+    shutil.copy(FLOWS, flows)
+    config = Config()
+    config.flows.path = flows
+    config.agi.port = 0
+    config.recordings_dir = ROOT / "recordings"
+    store = MemoryStore()
+    ami = AmiClient(asterisk.ami_host, asterisk.ami_port, *SERVICE_USER, min_backoff_s=0.1)
+    service = IvrService(config, flows_loader(), engine_call_factory(), store=store, ami=ami)
+    await service.start()
+    async with asyncio.timeout(20):
+        await ami.wait_connected()
+    yield Running(service, store, flows)
+    await service.close()
+    assert service.server.active == 0
+
+
+async def originate(observer: AmiObserver, url: str, dtmf: str, wait_s: float,
+                    hold_s: int = 6, flow: str = "main") -> str:
+    """Place a Local/ test call; return the Uniqueid of its IVR half (the call id)."""
+    caller_id = f"e2e-{uuid.uuid4().hex[:12]}"
+    ivr_id = f"{caller_id}-2"  # Asterisk refused OtherChannelIds that ChannelId extends
+    response = await asyncio.to_thread(
+        observer.action, "Originate", Channel="Local/s@ivr-test-entry",
+        Context="ivr-test-caller", Exten="s", Priority="1", Async="true",
+        ChannelId=caller_id, OtherChannelId=ivr_id,
+        Variable=(f"IVR_AGI_URL={url},IVR_FLOW={flow},TEST_DTMF={dtmf},"
+                  f"TEST_WAIT={wait_s},TEST_HOLD={hold_s}"),
+    )
+    assert response["Response"] == "Success", response
+    return ivr_id
+
+
+async def _joined(observer: AmiObserver, call_id: str) -> dict[str, str]:
+    return await asyncio.to_thread(
+        observer.wait_for,
+        lambda e: e.get("Event") == "QueueCallerJoin" and e.get("Uniqueid") == call_id, 40,
+    )
+
+
+async def test_local_call_with_dtmf_walks_the_flow_into_the_queue(
+    running: Running, ami_observer: AmiObserver
+) -> None:
+    call_id = await originate(ami_observer, running.url, "2", wait_s=2)
+    joined = await _joined(ami_observer, call_id)
+    assert joined["Queue"] == "support"
+    queue_var = await asyncio.to_thread(
+        ami_observer.action, "Getvar", Channel=joined["Channel"], Variable="IVR_QUEUE"
+    )
+    assert queue_var["Value"] == "support"
+    handoff = await asyncio.to_thread(
+        ami_observer.wait_for,
+        lambda e: e.get("Event") == "UserEvent" and e.get("Uniqueid") == call_id, 10,
+    )
+    assert handoff["UserEvent"] == "IvrHandoff"
+    assert handoff["Ivr-Queue"] == "support"
+    record = running.store.calls[call_id]
+    assert (record.outcome, record.queue) == ("queue", "support")
+    assert record.path[:2] == ["menu", "support_queue"]
+    # The caller half hangs up after TEST_HOLD: AMI follows the call after the IVR.
+    await eventually(lambda: call_id in running.store.after, within_s=30)
+    assert running.store.after[call_id][0] == "abandoned"
+
+
+async def test_flows_reload_while_calls_are_in_progress(
+    running: Running, ami_observer: AmiObserver
+) -> None:
+    old_version = running.service.flows.current.version
+    slow_call = await originate(ami_observer, running.url, "1", wait_s=5)
+    await eventually(lambda: slow_call in running.store.calls, within_s=20)
+    # Ops re-point option 1 at support while the first caller is still in the menu.
+    text = running.flows.read_text()
+    running.flows.write_text(text.replace("{key: 1, label: sales, next: sales_queue}",
+                                          "{key: 1, label: sales, next: support_queue}"))
+    await eventually(lambda: running.service.flows.current.version != old_version)
+    new_version = running.service.flows.current.version
+    new_call = await originate(ami_observer, running.url, "1", wait_s=1)
+    assert (await _joined(ami_observer, slow_call))["Queue"] == "sales"
+    assert (await _joined(ami_observer, new_call))["Queue"] == "support"
+    assert running.store.calls[slow_call].flow_version == old_version
+    assert running.store.calls[new_call].flow_version == new_version
+    # A broken edit is rejected loudly and the last good flows keep serving.
+    running.flows.write_text(text.replace("type: menu", "type: menuu"))
+    await eventually(lambda: len(running.service.flows.rejected) == 1)
+    assert "menuu" in running.service.flows.rejected[0]
+    assert ":" in running.service.flows.rejected[0].splitlines()[0]
+    assert running.service.flows.current.version == new_version
+    third = await originate(ami_observer, running.url, "2", wait_s=1)
+    assert (await _joined(ami_observer, third))["Queue"] == "support"
+
+
+HOSTILE = 'two words "quoted" \\ back\nEXEC Hangup\n"'
+
+
+async def test_hostile_values_are_set_verbatim_and_run_nothing(
+    asterisk: Sandbox, ami_observer: AmiObserver
+) -> None:
+    seen: asyncio.Queue[tuple[str | None, str | None, bool]] = asyncio.Queue()
+
+    async def handler(channel: AgiChannel) -> None:
+        await channel.set_variable("IVR_VAR_note", HOSTILE)
+        await channel.set_variable("IVR_VAR_digits", '12" ; NOOP')
+        await channel.noop()  # the session is still alive and in sync
+        await seen.put((await channel.get_variable("IVR_VAR_note"),
+                        await channel.get_variable("IVR_VAR_digits"), channel.hung_up))
+        await channel.set_variable("IVR_OUTCOME", "hangup")
+
+    async with AgiServer(handler, port=0) as server:
+        call_id = await originate(ami_observer, f"agi://127.0.0.1:{server.port}", "", 1, 2)
+        note, digits, hung_up = await asyncio.wait_for(seen.get(), 20)
+    assert note == HOSTILE
+    assert digits == '12" ; NOOP'
+    assert hung_up is False
+    hangup = await asyncio.to_thread(
+        ami_observer.wait_for,
+        lambda e: e.get("Event") == "Hangup" and e.get("Uniqueid") == call_id,
+    )
+    # The caller half ended the call after TEST_HOLD; nothing hung up from inside the AGI.
+    assert hangup["Cause"] in ("16", "0")
+
+
+async def test_sip_caller_with_rfc4733_keys_reaches_the_queue(
+    running: Running, ami_observer: AmiObserver, tmp_path: Path
+) -> None:
+    ok, why = sipp_available()
+    need(ok, why)
+    call = asyncio.create_task(
+        sip_call(tmp_path, running.url, keys="1", first_ms=1500, hold_ms=5000)
+    )
+    joined = await asyncio.to_thread(
+        ami_observer.wait_for,
+        lambda e: e.get("Event") == "QueueCallerJoin"
+        and e.get("Channel", "").startswith("PJSIP/sipp-"),
+        40,
+    )
+    assert joined["Queue"] == "sales"
+    record = running.store.calls[joined["Uniqueid"]]
+    assert (record.outcome, record.queue, record.caller) == ("queue", "sales", "0212345678")
+    code, output = await call
+    assert code == 0, output
+
+
+async def test_caller_hanging_up_during_the_prompt_leaves_an_abandoned_record(
+    running: Running, ami_observer: AmiObserver
+) -> None:
+    call_id = await originate(ami_observer, running.url, "", wait_s=0, hold_s=1)
+    await eventually(
+        lambda: call_id in running.store.calls
+        and running.store.calls[call_id].ended_at is not None,
+        within_s=20,
+    )
+    record = running.store.calls[call_id]
+    assert (record.outcome, record.outcome_node) == ("abandoned", "menu")
+    await eventually(lambda: running.service.server.active == 0)
+
+
+async def test_agent_answer_is_followed_after_the_ivr(
+    running: Running, ami_observer: AmiObserver
+) -> None:
+    interface = "Local/4100@ivr-test-agent/n"
+    added = await asyncio.to_thread(
+        ami_observer.action, "QueueAdd", Queue="sales", Interface=interface,
+        MemberName="Agent Alice",
+    )
+    assert added["Response"] == "Success", added
+    try:
+        call_id = await originate(ami_observer, running.url, "1", wait_s=1, hold_s=8)
+        await eventually(lambda: call_id in running.store.after, within_s=40)
+        status, agent, wait_s = running.store.after[call_id]
+        assert (status, agent) == ("answered", "Agent Alice")
+        assert wait_s is not None
+        assert wait_s >= 0
+    finally:
+        await asyncio.to_thread(
+            ami_observer.action, "QueueRemove", Queue="sales", Interface=interface
+        )
+
+
+async def test_caller_hanging_up_during_digit_collection_leaves_an_abandoned_record(
+    running: Running, ami_observer: AmiObserver
+) -> None:
+    call_id = await originate(ami_observer, running.url, "3", wait_s=1, hold_s=3)
+    await eventually(
+        lambda: call_id in running.store.calls
+        and running.store.calls[call_id].ended_at is not None,
+        within_s=30,
+    )
+    record = running.store.calls[call_id]
+    assert (record.outcome, record.outcome_node) == ("abandoned", "ask_account")
+    await eventually(lambda: running.service.server.active == 0)
+
+
+async def test_caller_hanging_up_during_a_lookup_leaves_an_abandoned_record(
+    running: Running, ami_observer: AmiObserver
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        started.set()
+        await release.wait()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/account", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", LOOKUP_PORT).start()
+    try:
+        # 3 (account), a pause for the next prompt, then the four digits; hang up mid-lookup.
+        call_id = await originate(ami_observer, running.url, "3wwwwww1w2w3w4", wait_s=1,
+                                  hold_s=3)
+        await asyncio.wait_for(started.wait(), 30)
+        await eventually(
+            lambda: call_id in running.store.calls
+            and running.store.calls[call_id].ended_at is not None,
+            within_s=30,
+        )
+        record = running.store.calls[call_id]
+        assert (record.outcome, record.outcome_node) == ("abandoned", "fetch")
+        await eventually(lambda: running.service.server.active == 0)
+    finally:
+        release.set()
+        await runner.cleanup()

@@ -1,0 +1,176 @@
+"""A call driven by the real engine over a real FastAGI socket: hand-off, hang-ups, no leaks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import yaml
+from aiohttp import web
+
+from ivr.agi.channel import AgiChannel
+from ivr.agi.server import AgiServer
+from ivr.agi.session import CallSession, SessionDeps
+from ivr.flows.engine import Call
+from ivr.flows.flowset import FlowSet
+from ivr.flows.model import FlowFile
+from tests.agi.helpers import FakeAsterisk
+from tests.agi.memstore import MemoryStore
+
+FLOWS = Path(__file__).with_name("flows") / "session.yaml"
+RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
+LOOKUP_PORT = 18931
+
+
+def flowset() -> FlowSet:
+    document = FlowFile.model_validate(yaml.safe_load(FLOWS.read_text()))
+    return FlowSet(document=document, version="test-v1", sources=(FLOWS,))
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _our_tasks() -> list[str]:
+    """Tasks running code of the ivr package (the session, the server, the channel)."""
+    return [repr(t) for t in asyncio.all_tasks() if "/ivr/" in repr(t.get_coro())]
+
+
+class Harness:
+    def __init__(self, server: AgiServer, store: MemoryStore) -> None:
+        self.server = server
+        self.store = store
+
+
+@pytest.fixture
+async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    import aiohttp
+
+    store = MemoryStore()
+    http = aiohttp.ClientSession()
+    deps = SessionDeps(recordings_dir=RECORDINGS, store=store, http=http)
+    flows = flowset()
+
+    async def handler(channel: AgiChannel) -> None:
+        call = Call(flows, channel.request.script, call_id=channel.request.uniqueid,
+                    caller=channel.request.caller, dnid=channel.request.dnid)
+        await CallSession(channel, call, deps).run()
+
+    async with AgiServer(handler, port=0) as server:
+        yield Harness(server, store)
+    await http.close()
+
+
+async def _ended(harness: Harness, call_id: str) -> None:
+    for _ in range(400):
+        record = harness.store.calls.get(call_id)
+        if record is not None and record.ended_at is not None and harness.server.active == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"call {call_id} never finished")
+
+
+async def _menu(peer: FakeAsterisk, reply: str) -> None:
+    await peer.expect("ANSWER")
+    command = await peer.command()
+    assert command[:2] == ["STREAM", "FILE"], command
+    assert command[2].startswith("/")
+    assert "/recordings/prompts/" in command[2]
+    assert "1" in command[3]
+    await peer.reply(reply)
+
+
+async def test_menu_choice_hands_off_to_queue_with_channel_variables(harness: Harness) -> None:
+    peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.1")
+    await _menu(peer, "200 result=49 endpos=1200")  # caller pressed 1 during the prompt
+    variables = {}
+    while command := await peer.command():
+        assert command[:2] == ["SET", "VARIABLE"], command
+        variables[command[2]] = command[3]
+        await peer.reply("200 result=1")
+    await _ended(harness, "100.1")
+    assert variables["IVR_OUTCOME"] == "queue"
+    assert variables["IVR_QUEUE"] == "sales"
+    assert variables["IVR_PRIORITY"] == "5"
+    assert variables["IVR_CALL_ID"] == "100.1"
+    record = harness.store.calls["100.1"]
+    assert (record.outcome, record.queue, record.flow_version) == ("queue", "sales", "test-v1")
+    kinds = [e.kind for e in harness.store.timelines["100.1"]]
+    assert kinds[0] == "call_started"
+    assert "option_chosen" in kinds
+    await peer.close()
+
+
+async def test_hangup_during_prompt_is_abandoned_at_the_menu(harness: Harness) -> None:
+    fds = _fds()
+    peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.2")
+    await _menu(peer, "200 result=-1 endpos=0\nHANGUP")
+    assert await peer.closed_by_server()
+    await _ended(harness, "100.2")
+    record = harness.store.calls["100.2"]
+    assert (record.outcome, record.outcome_node) == ("abandoned", "menu")
+    await peer.close()
+    await asyncio.sleep(0.05)
+    assert _our_tasks() == []
+    assert _fds() == fds
+
+
+async def test_hangup_during_digit_collection_is_abandoned_there(harness: Harness) -> None:
+    fds = _fds()
+    peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.3")
+    await _menu(peer, "200 result=51 endpos=800")  # 3: enter the account number
+    command = await peer.command()
+    assert command[:2] == ["STREAM", "FILE"]
+    await peer.reply("200 result=0 endpos=8000")
+    await peer.expect("WAIT", "FOR", "DIGIT", reply="200 result=55")
+    await peer.expect("WAIT", "FOR", "DIGIT", reply="HANGUP\n200 result=-1")
+    assert await peer.closed_by_server()
+    await _ended(harness, "100.3")
+    record = harness.store.calls["100.3"]
+    assert (record.outcome, record.outcome_node) == ("abandoned", "ask_account")
+    assert "7" not in str(record.variables.get("account", ""))
+    await peer.close()
+    await asyncio.sleep(0.05)
+    assert _our_tasks() == []
+    assert _fds() == fds
+
+
+async def test_hangup_during_lookup_cancels_it_and_is_abandoned_there(harness: Harness) -> None:
+    fds = _fds()
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        started.set()
+        await release.wait()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/account", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", LOOKUP_PORT)
+    await site.start()
+    try:
+        peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.4")
+        await _menu(peer, "200 result=51 endpos=800")
+        await peer.command()
+        await peer.reply("200 result=49 endpos=100")  # barge into the prompt with 1
+        for key in "234":
+            await peer.expect("WAIT", "FOR", "DIGIT", reply=f"200 result={ord(key)}")
+        await asyncio.wait_for(started.wait(), 5)
+        await peer.reply("HANGUP")
+        assert await peer.closed_by_server()
+        await _ended(harness, "100.4")
+        record = harness.store.calls["100.4"]
+        assert (record.outcome, record.outcome_node) == ("abandoned", "fetch")
+        await peer.close()
+        await asyncio.sleep(0.05)
+        assert _our_tasks() == []
+    finally:
+        release.set()
+        await runner.cleanup()
+    await asyncio.sleep(0.05)
+    assert _fds() == fds

@@ -1,0 +1,165 @@
+"""Session fixtures for the real Asterisk 22 sandbox (``scripts/asterisk-sandbox``).
+
+Register with ``pytest_plugins = ("tests.asterisk.fixtures",)`` (tests/conftest.py). Use the
+``asterisk`` fixture: it brings the sandbox up once per session (needs root; skips locally,
+fails in CI when it cannot) and leaves it running for other sessions unless CI is set.
+
+The ``AmiObserver`` uses the blocking ``asterisk-ami`` package, deliberately not our own
+panoramisk-based client, so the tests observe Asterisk independently of the code under test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, need
+
+SCRIPT = ROOT / "scripts" / "asterisk-sandbox"
+SANDBOX_DIR = Path(os.environ.get("IVR_SANDBOX_DIR", "/var/cache/ivr-asterisk-sandbox"))
+#: The AMI users asterisk_conf/manager.conf defines (sandbox only).
+SERVICE_USER = ("ivr", "ivr-sandbox-secret")
+TEST_USER = ("ivr-test", "ivr-test-secret")
+AMI_PORT = 5038
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox Asterisk."""
+
+    root: Path = SANDBOX_DIR / "root"
+    ami_host: str = "127.0.0.1"
+    ami_port: int = AMI_PORT
+
+    def cli(self, command: str) -> str:
+        """Run an Asterisk CLI command (``asterisk -rx``) and return its output."""
+        out = subprocess.run(
+            ["chroot", str(self.root), "asterisk", "-rx", command],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return out.stdout
+
+    def script(self, action: str) -> None:
+        """Run ``scripts/asterisk-sandbox <action>`` (up, down, restart)."""
+        subprocess.run([str(SCRIPT), action], check=True, timeout=600, capture_output=True)
+
+    def observer(self) -> AmiObserver:
+        """Log in a new independent AMI observer (close it when done)."""
+        return AmiObserver(self.ami_host, self.ami_port)
+
+
+@dataclass
+class AmiObserver:
+    """Blocking AMI client (``asterisk-ami``) that records every event it sees."""
+
+    host: str
+    port: int
+    events: list[dict[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from asterisk.ami import AMIClient
+
+        self._cond = threading.Condition()
+        self._client: Any = AMIClient(address=self.host, port=self.port, timeout=10)
+        self._client.add_event_listener(self._on_event)
+        response = self._client.login(username=TEST_USER[0], secret=TEST_USER[1]).response
+        if response is None or response.is_error():
+            raise RuntimeError(f"AMI login failed: {response}")
+
+    def _on_event(self, event: Any, source: Any) -> None:
+        with self._cond:
+            self.events.append({"Event": event.name, **event.keys})
+            self._cond.notify_all()
+
+    def action(self, name: str, **keys: str) -> dict[str, str]:
+        """Send an action and return its response headers."""
+        from asterisk.ami import SimpleAction
+
+        # Originate's Variable is a list of NAME=value; elsewhere (Getvar) it is one header.
+        variables = keys.pop("Variable", None) if name == "Originate" else None
+        action = SimpleAction(name, **keys)
+        if variables:
+            action.variables = dict(v.split("=", 1) for v in variables.split(","))
+        response = self._client.send_action(action).response
+        if response is None:
+            raise TimeoutError(f"no response to {name}")
+        return {"Response": response.status, **response.keys}
+
+    def wait_for(
+        self, match: Callable[[dict[str, str]], bool], timeout: float = 20.0
+    ) -> dict[str, str]:
+        """Return the first recorded event (past or future) that *match* accepts."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self._cond:
+            while True:
+                for event in self.events[seen:]:
+                    if match(event):
+                        return event
+                seen = len(self.events)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    names = [e.get("Event") for e in self.events[-30:]]
+                    raise TimeoutError(f"no matching AMI event; last events: {names}")
+                self._cond.wait(left)
+
+    def close(self) -> None:
+        """Log off and disconnect."""
+        try:
+            self._client.logoff()
+        finally:
+            self._client.disconnect()
+
+
+def sandbox_available() -> tuple[bool, str]:
+    """Whether this machine can run the sandbox (root + debootstrap)."""
+    if os.geteuid() != 0:
+        return False, "the Asterisk sandbox needs root"
+    if subprocess.run(["which", "debootstrap"], capture_output=True).returncode != 0:
+        return False, "debootstrap is not installed (scripts/setup-system)"
+    return True, ""
+
+
+@pytest.fixture(scope="session")
+def asterisk() -> Iterator[Sandbox]:
+    """Bring the real Asterisk 22 sandbox up for the whole session."""
+    ok, why = sandbox_available()
+    need(ok, why)
+    sandbox = Sandbox()
+    was_up = subprocess.run([str(SCRIPT), "status"], capture_output=True).returncode == 0
+    if not was_up:
+        result = subprocess.run([str(SCRIPT), "up"], capture_output=True, text=True, timeout=900)
+        need(result.returncode == 0, f"asterisk-sandbox up failed: {result.stderr[-2000:]}")
+    yield sandbox
+    if not was_up and os.environ.get("CI"):
+        subprocess.run([str(SCRIPT), "down"], capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def ami_observer(asterisk: Sandbox) -> Iterator[AmiObserver]:
+    """Log in an independent AMI observer for one test."""
+    observer = asterisk.observer()
+    yield observer
+    observer.close()
+
+
+async def eventually(check: Callable[[], bool], within_s: float = 20.0) -> None:
+    """Poll *check* until it is true (state that arrives by AMI event has no other signal)."""
+    import asyncio
+
+    for _ in range(int(within_s / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not true within {within_s} s")
