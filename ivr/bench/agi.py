@@ -1,0 +1,207 @@
+"""``ivr bench agi``: our FastAGI service against a bare asyncio responder, same machine, same run.
+
+Each side runs in its own process so the load generator (this process, which
+answers commands the way Asterisk does, see :mod:`ivr.bench.agi_peer`) does
+not share an event loop with it. Figures:
+
+* calls/s: finished calls over wall time, seen by the load generator;
+* turnaround p50/p99: measured service-side, from a reply arriving to the
+  next command leaving (what our code adds to every step of a call);
+* memory per call: the service's peak RSS above its idle RSS, divided by the
+  number of calls open at once.
+
+The baseline speaks the same protocol with no framework: read the header,
+send as many ``STREAM FILE`` commands as our service sent per call, close.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import resource
+import statistics
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from ivr.bench.agi_peer import PeerStats, run_calls
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``ivr bench agi``."""
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--flows", type=Path, default=Path("flows.yaml"))
+    parser.add_argument("--flow", default="main", help="flow to run (FastAGI request path)")
+    parser.add_argument("--keys", default="11", help="keys each caller presses, in order")
+    parser.add_argument("--hangup-ratio", type=float, default=0.1,
+                        help="share of callers who hang up part-way")
+    parser.add_argument("--recordings", type=Path, default=Path("recordings"))
+    parser.add_argument("--store", help="call store URL (default: no store, AGI path only)")
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _bare_server(commands: int, turnarounds: list[float]) -> asyncio.Server:
+    """Start the baseline: a FastAGI responder written directly on asyncio streams."""
+    command = b'STREAM FILE "/tmp/bench-prompt" "0123456789"\n'
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\n\n")
+            last = time.perf_counter()
+            for _ in range(commands):
+                turnarounds.append(time.perf_counter() - last)
+                writer.write(command)
+                if not await reader.readline():
+                    break
+                last = time.perf_counter()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0, backlog=4096)
+
+
+async def _service(kind: str, options: dict[str, Any], conn: Connection) -> None:
+    loop = asyncio.get_running_loop()
+    turnarounds: list[float] = []
+    closer: Any
+    if kind == "bare":
+        server = await _bare_server(int(options["commands"]), turnarounds)
+        port = server.sockets[0].getsockname()[1]
+        closer = server
+    else:
+        from ivr.agi.server import AgiServer
+        from ivr.config import Config
+        from ivr.serve.wiring import build_service
+
+        config = Config()
+        config.flows.path = Path(options["flows"])
+        config.flows.reload = False
+        config.ami.enabled = False
+        config.agi.port = 0
+        config.recordings_dir = Path(options["recordings"])
+        if options.get("store"):
+            config.store.url = options["store"]
+        service = await build_service(config, with_store=bool(options.get("store")))
+        service.server = AgiServer(service.handle, "127.0.0.1", 0, turnarounds=turnarounds)
+        await service.start()
+        port = service.server.port
+        closer = service
+    peak = _rss_bytes()
+
+    async def sample() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, _rss_bytes())
+            await asyncio.sleep(0.02)
+
+    sampler = asyncio.create_task(sample())
+    conn.send(port)
+    idle = _rss_bytes()
+    while (message := await loop.run_in_executor(None, conn.recv)) != "stop":
+        if message == "reset":
+            turnarounds.clear()
+            idle = peak = _rss_bytes()
+            conn.send("ok")
+    sampler.cancel()
+    ms = [t * 1000 for t in turnarounds]
+    conn.send({
+        "turnarounds": len(ms),
+        "p50_ms": _percentile(ms, 0.50),
+        "p99_ms": _percentile(ms, 0.99),
+        "mean_ms": statistics.fmean(ms) if ms else float("nan"),
+        "rss_idle": idle,
+        "rss_peak": peak,
+    })
+    if kind == "bare":
+        closer.close()
+        await closer.wait_closed()
+    else:
+        await closer.close()
+
+
+def _service_main(kind: str, options: dict[str, Any], conn: Connection) -> None:
+    asyncio.run(_service(kind, options, conn))
+
+
+def _measure(kind: str, args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_service_main, args=(kind, options, child), daemon=True)
+    process.start()
+    try:
+        if not parent.poll(120):
+            raise RuntimeError(f"{kind} service did not start")
+        port = parent.recv()
+        warm = min(args.calls, max(20, args.concurrency // 10))
+        warmup = asyncio.run(run_calls("127.0.0.1", port, args.flow, warm, min(warm, 20),
+                                       args.keys, 0.0, seed=7))
+        parent.send("reset")
+        parent.recv()
+        started = time.perf_counter()
+        stats: PeerStats = asyncio.run(run_calls(
+            "127.0.0.1", port, args.flow, args.calls, args.concurrency, args.keys,
+            args.hangup_ratio,
+        ))
+        elapsed = time.perf_counter() - started
+        parent.send("stop")
+        service = parent.recv()
+    finally:
+        process.join(30)
+        if process.is_alive():
+            process.kill()
+    return {
+        "calls_per_s": stats.calls / elapsed,
+        "elapsed_s": elapsed,
+        "stats": stats,
+        "warmup_errors": warmup.errors,
+        "commands_per_call": stats.commands / max(stats.calls, 1),
+        "memory_per_call": max(0, service["rss_peak"] - service["rss_idle"]) / args.concurrency,
+        **service,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run both sides and print the comparison."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, args.concurrency * 2 + 256)),
+                                                hard))
+    base_options = {"flows": str(args.flows), "recordings": str(args.recordings),
+                    "store": args.store}
+    ours = _measure("ivr", args, base_options)
+    commands = max(1, round(ours["commands_per_call"]))
+    bare = _measure("bare", args, {"commands": commands})
+    errors = ours["stats"].errors + ours["warmup_errors"] + bare["stats"].errors
+    print(f"ivr bench agi: {args.calls} calls, {args.concurrency} concurrent, flow "
+          f"{args.flow!r}, keys {args.keys!r}, {args.hangup_ratio:.0%} hang up part-way")
+    print(f"{'':22}{'ours':>12}{'baseline':>12}{'ratio':>9}")
+
+    def row(label: str, a: float, b: float, unit: str, fmt: str = ".1f") -> None:
+        ratio = a / b if b else float("nan")
+        print(f"{label:22}{format(a, fmt) + unit:>12}{format(b, fmt) + unit:>12}{ratio:>9.2f}")
+
+    row("calls/s", ours["calls_per_s"], bare["calls_per_s"], "")
+    row("turnaround p50", ours["p50_ms"], bare["p50_ms"], " ms", ".3f")
+    row("turnaround p99", ours["p99_ms"], bare["p99_ms"], " ms", ".3f")
+    row("memory per call", ours["memory_per_call"] / 1024, bare["memory_per_call"] / 1024, " KiB")
+    print(f"{'commands per call':22}{ours['commands_per_call']:>12.1f}{commands:>12}")
+    print(f"{'caller hang-ups':22}{ours['stats'].hangups:>12}{bare['stats'].hangups:>12}")
+    print(f"{'errors':22}{len(errors):>12}")
+    for error in errors[:10]:
+        print(f"  {error}")
+    return 1 if errors or ours["stats"].calls != args.calls else 0

@@ -1,0 +1,148 @@
+"""The load generator's side of FastAGI: it answers commands the way Asterisk does.
+
+:func:`answer` is the pure rule (command words + the call's remaining keys ->
+reply lines); :func:`run_calls` opens *concurrency* simultaneous sessions and
+drives *calls* calls through a service, counting anything Asterisk would not
+accept as an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from dataclasses import dataclass, field
+
+from ivr.agi.protocol import split_like_asterisk
+
+
+@dataclass
+class CallScript:
+    """What one simulated caller does: keys to press, and maybe hang up at a command."""
+
+    keys: list[str]
+    hangup_at: int | None = None
+
+
+@dataclass
+class PeerStats:
+    """Totals over all calls."""
+
+    calls: int = 0
+    commands: int = 0
+    hangups: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def answer(words: list[str], script: CallScript) -> str:
+    """Return the reply Asterisk sends to one command (keys are consumed from *script*)."""
+    command = " ".join(words[:3]).upper()
+    if command.startswith("STREAM FILE") or command.startswith("CONTROL STREAM FILE"):
+        escape = words[3] if len(words) > 3 else ""
+        if script.keys and script.keys[0] in escape:
+            return f"200 result={ord(script.keys.pop(0))} endpos=1600"
+        return "200 result=0 endpos=8000"
+    if command.startswith("WAIT FOR DIGIT"):
+        return f"200 result={ord(script.keys.pop(0))}" if script.keys else "200 result=0"
+    if command.startswith("GET DATA"):
+        keys, script.keys = "".join(script.keys), []
+        return f"200 result={keys}" if keys else "200 result= (timeout)"
+    if command.startswith("RECORD FILE"):
+        return "200 result=0 (timeout) endpos=16000"
+    if command.startswith(("GET FULL VARIABLE", "GET VARIABLE")):
+        return "200 result=0"
+    if command.startswith(("SET VARIABLE", "VERBOSE", "NOOP", "HANGUP")):
+        return "200 result=1"
+    if command.startswith(("ANSWER", "EXEC", "SAY ")):
+        return "200 result=0"
+    return "510 Invalid or unknown command"
+
+
+def header(script_name: str, n: int) -> bytes:
+    """Build the ``agi_*`` block of call number *n*."""
+    return (
+        "agi_network: yes\n"
+        f"agi_network_script: {script_name}\n"
+        f"agi_request: agi://127.0.0.1/{script_name}\n"
+        f"agi_channel: PJSIP/bench-{n:08x}\n"
+        "agi_language: en\n"
+        "agi_type: PJSIP\n"
+        f"agi_uniqueid: bench.{n}\n"
+        "agi_version: 22.0.0\n"
+        f"agi_callerid: 555{n % 10000:04d}\n"
+        "agi_calleridname: Bench\n"
+        "agi_dnid: 1000\n"
+        "agi_context: ivr-inbound\n"
+        "agi_extension: s\n"
+        "agi_priority: 2\n"
+        "\n"
+    ).encode()
+
+
+async def one_call(host: str, port: int, script_name: str, n: int, script: CallScript,
+                   stats: PeerStats) -> None:
+    """Run one call to its end (the service closes the socket when the flow is done)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    hung_up = False
+    try:
+        writer.write(header(script_name, n))
+        count = 0
+        while True:
+            line = await asyncio.wait_for(reader.readline(), 30)
+            if not line:
+                break
+            if not line.endswith(b"\n"):
+                stats.errors.append(f"call {n}: partial command {line[:40]!r}")
+                break
+            count += 1
+            words = split_like_asterisk(line.decode("utf-8", "replace"))
+            if script.hangup_at is not None and count >= script.hangup_at:
+                # What Asterisk does: the running command fails, then HANGUP; dead channel after.
+                if count == script.hangup_at:
+                    writer.write(b"200 result=-1 endpos=0\nHANGUP\n")
+                    stats.hangups += 1
+                    hung_up = True
+                else:
+                    writer.write(b"511 Command Not Permitted on a dead channel\n")
+                continue
+            reply = answer(words, script)
+            if reply.startswith("510"):
+                stats.errors.append(f"call {n}: unknown command {words[:3]}")
+            writer.write(reply.encode() + b"\n")
+        stats.commands += count
+        stats.calls += 1
+    except ConnectionResetError:
+        # After a hang-up the service closes with our HANGUP line unread: the kernel resets.
+        if not hung_up:
+            stats.errors.append(f"call {n}: connection reset mid-call")
+        stats.calls += 1
+    except (OSError, TimeoutError) as exc:
+        stats.errors.append(f"call {n}: {type(exc).__name__}: {exc}")
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def run_calls(
+    host: str,
+    port: int,
+    script_name: str,
+    calls: int,
+    concurrency: int,
+    keys: str,
+    hangup_ratio: float,
+    seed: int = 1,
+) -> PeerStats:
+    """Drive *calls* calls with *concurrency* open at once; return the totals."""
+    rng = random.Random(seed)
+    stats = PeerStats()
+    numbers = iter(range(calls))
+
+    async def worker() -> None:
+        for n in numbers:
+            hangup_at = rng.randint(1, 6) if rng.random() < hangup_ratio else None
+            await one_call(host, port, script_name, n, CallScript(list(keys), hangup_at), stats)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return stats
