@@ -1,0 +1,1 @@
+"""The built-in demo: a self-service backend, scripted callers and the dashboard."""

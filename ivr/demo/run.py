@@ -1,0 +1,63 @@
+"""``ivr demo``: the service on SQLite, a day of scripted calls over FastAGI, then the dashboard.
+
+Everything is real except the callers: the FastAGI listener, the engine, the
+HTTP self-service backend, prompt synthesis, the SQLite store and the
+dashboard. No Asterisk is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from ivr.config import Config
+from ivr.demo import backend
+from ivr.demo.callers import SCRIPT, DemoCall, place_call
+from ivr.serve.service import IvrService
+from ivr.serve.wiring import build_service
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo did: calls placed and the service left running (if asked to)."""
+
+    calls: int
+    service: IvrService
+
+
+def demo_clock(call: DemoCall, tz: ZoneInfo, now: dt.datetime) -> Callable[[], dt.datetime]:
+    """A clock that starts at the call's pretend time and then runs at real speed."""
+    day = (now - call.ago).astimezone(tz)
+    start = day.replace(hour=call.local_hour, minute=(7 * len(call.keys)) % 60, second=0,
+                        microsecond=0)
+    while start.weekday() >= 5:  # the demo office works weekdays; weekend calls move to Friday
+        start -= dt.timedelta(days=1)
+    t0 = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - t0)
+
+
+async def place_demo_calls(config: Config, script: tuple[DemoCall, ...] = SCRIPT) -> DemoResult:
+    """Start backend + service, place every scripted call in turn, and return the service."""
+    runner = await backend.start()
+    try:
+        service = await build_service(config)
+        await service.start()
+        flowset = service.flows.current
+        calendars = flowset.document.calendars
+        tz = ZoneInfo(next(iter(calendars.values())).timezone) if calendars else ZoneInfo("UTC")
+        now = dt.datetime.now(dt.UTC)
+        for n, call in enumerate(script):
+            service.deps.clock = demo_clock(call, tz, now)
+            commands = await place_call(config.agi.host, service.server.port, n, call)
+            log.info("demo call %d (%s): %d AGI commands", n, call.description, commands)
+            print(f"  call {n + 1:2}/{len(script)}: {call.description}")
+        service.deps.clock = lambda: dt.datetime.now(dt.UTC)
+        return DemoResult(len(script), service)
+    finally:
+        await runner.cleanup()
