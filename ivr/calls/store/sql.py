@@ -1,0 +1,216 @@
+"""The call store on SQLAlchemy's asyncio engine: SQLite (aiosqlite) or PostgreSQL (asyncpg).
+
+Writes go through one :class:`BackgroundWriter` and return at once; ``begin``
+and every ``append`` are committed within one transaction time, so a crash
+leaves each call's record with the last node it reached. Reads use their own
+connections and never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import Insert
+
+from ivr.calls.record import CallRecord, TimelineEntry
+from ivr.calls.store import rows, schema
+from ivr.calls.store.migrations import migrate
+from ivr.calls.store.writer import BackgroundWriter, Write
+
+
+class StoreUrlError(ValueError):
+    """``store.url`` names no database this release can use."""
+
+
+def engine_url(url: str) -> str:
+    """Map ``sqlite:///path`` / ``postgresql://…`` to SQLAlchemy's async driver URLs."""
+    for prefix, driver in (("sqlite://", "sqlite+aiosqlite://"),
+                           ("postgresql://", "postgresql+asyncpg://"),
+                           ("postgres://", "postgresql+asyncpg://")):
+        if url.startswith(prefix):
+            return driver + url[len(prefix):]
+    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return url
+    raise StoreUrlError(
+        f"store.url {url!r} is neither sqlite:///PATH nor postgresql://USER@HOST/DB; "
+        "fix store.url in the config (or IVR_STORE_URL)"
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the dashboard read while the service writes; busy_timeout waits
+    # out another process's write instead of failing; foreign keys cascade deletes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class SqlStore:
+    """A :class:`~ivr.calls.store.base.CallStore` backed by SQLite or PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._writer: BackgroundWriter[AsyncConnection] = BackgroundWriter(self._apply)
+        #: Next timeline seq per call in progress (learned from the database when unknown).
+        self._next_seq: dict[str, int] = {}
+
+    @classmethod
+    async def open(cls, url: str) -> SqlStore:
+        """Connect to *url* and bring its schema up to date."""
+        engine = create_async_engine(engine_url(url), pool_pre_ping=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        async with engine.begin() as conn:
+            await conn.run_sync(migrate)
+        return store
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    # Writes (non-blocking) ------------------------------------------------------------
+
+    async def begin(self, record: CallRecord) -> None:
+        """Create the call's row (no-op when it exists)."""
+        values = rows.begin_row(record)
+
+        async def write(conn: AsyncConnection) -> None:
+            # The timeline arrives through append (or finish), never twice.
+            await conn.execute(self._insert_ignore(values))
+
+        self._writer.submit(write)
+
+    async def append(self, call_id: str, entries: Sequence[TimelineEntry]) -> None:
+        """Add timeline entries and move the call's ``last_node`` forward."""
+        batch = list(entries)
+
+        async def write(conn: AsyncConnection) -> None:
+            await self._add_entries(conn, call_id, batch)
+
+        self._writer.submit(write)
+
+    async def finish(self, record: CallRecord) -> None:
+        """Store the outcome; timeline entries not yet appended are added first."""
+        values = rows.finish_row(record)
+        entries = list(record.timeline)
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(self._insert_ignore(rows.begin_row(record)))
+            stored = await self._seq(conn, record.call_id)
+            await self._add_entries(conn, record.call_id, entries[stored:])
+            await conn.execute(
+                update(schema.calls).where(schema.calls.c.call_id == record.call_id)
+                .values(**values)
+            )
+            self._next_seq.pop(record.call_id, None)
+
+        self._writer.submit(write)
+
+    async def after_ivr(self, call_id: str, status: str, at: dt.datetime,
+                        agent: str | None = None, wait_s: float | None = None,
+                        talk_s: float | None = None) -> None:
+        """Record what AMI saw after the hand-off, as columns and a timeline entry."""
+        entry = TimelineEntry(at, "after_ivr", None, {"status": status, "agent": agent,
+                                                       "wait_s": wait_s, "talk_s": talk_s})
+
+        async def write(conn: AsyncConnection) -> None:
+            found = await conn.execute(
+                update(schema.calls).where(schema.calls.c.call_id == call_id).values(
+                    after_ivr_status=status, agent=agent, queue_wait_s=wait_s, talk_s=talk_s)
+            )
+            if found.rowcount:
+                seq = await self._seq(conn, call_id)
+                await conn.execute(schema.timeline.insert(), rows.timeline_rows(call_id, seq,
+                                                                                 [entry]))
+                self._next_seq[call_id] = seq + 1
+
+        self._writer.submit(write)
+
+    async def flush(self) -> None:
+        """Wait until every write handed over so far is committed."""
+        await self._writer.flush()
+
+    async def close(self) -> None:
+        """Commit pending writes and release connections."""
+        await self._writer.close()
+        await self.engine.dispose()
+
+    # Reads ----------------------------------------------------------------------------
+
+    async def get(self, call_id: str) -> CallRecord | None:
+        """Load one call with its timeline."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(
+                select(schema.calls).where(schema.calls.c.call_id == call_id))).mappings().first()
+            if row is None:
+                return None
+            entries = (await conn.execute(
+                select(schema.timeline).where(schema.timeline.c.call_id == call_id)
+                .order_by(schema.timeline.c.seq))).mappings().all()
+        return rows.record_from_rows(row, entries)
+
+    async def close_interrupted(self, instance: str, at: dt.datetime) -> int:
+        """Mark calls this *instance* left unfinished (it crashed) as ended where they were.
+
+        Returns how many calls were closed. The outcome is ``interrupted`` and
+        the node is the last one the call reached.
+        """
+        c = schema.calls.c
+        async with self.engine.begin() as conn:
+            done = await conn.execute(
+                update(schema.calls)
+                .where(c.instance == instance, c.outcome.is_(None))
+                .values(outcome="interrupted", outcome_node=c.last_node,
+                        ended_at=func.coalesce(c.last_event_at, c.started_at))
+            )
+        return int(done.rowcount or 0)
+
+    # Internals ------------------------------------------------------------------------
+
+    async def _apply(self, batch: list[Write[AsyncConnection]]) -> None:
+        try:
+            async with self.engine.begin() as conn:
+                for write in batch:
+                    await write(conn)
+        except BaseException:
+            # The rolled-back batch may have advanced seq counters; relearn them.
+            self._next_seq.clear()
+            raise
+
+    def _insert_ignore(self, values: dict[str, Any]) -> Insert:
+        # The same call handed over twice (a retried write) must be stored once.
+        if self.dialect == "postgresql":
+            return postgresql.insert(schema.calls).values(**values).on_conflict_do_nothing()
+        return sqlite.insert(schema.calls).values(**values).on_conflict_do_nothing()
+
+    async def _seq(self, conn: AsyncConnection, call_id: str) -> int:
+        if call_id not in self._next_seq:
+            last = (await conn.execute(
+                select(func.max(schema.timeline.c.seq))
+                .where(schema.timeline.c.call_id == call_id))).scalar()
+            self._next_seq[call_id] = 0 if last is None else int(last) + 1
+        return self._next_seq[call_id]
+
+    async def _add_entries(self, conn: AsyncConnection, call_id: str,
+                           entries: Sequence[TimelineEntry]) -> None:
+        if not entries:
+            return
+        seq = await self._seq(conn, call_id)
+        await conn.execute(schema.timeline.insert(), rows.timeline_rows(call_id, seq, entries))
+        self._next_seq[call_id] = seq + len(entries)
+        c = schema.calls.c
+        values: dict[str, Any] = rows.progress(entries)
+        said = rows.transcripts(entries)
+        if said:
+            values["transcript"] = func.trim(c.transcript + " " + said)
+        await conn.execute(update(schema.calls).where(c.call_id == call_id).values(**values))
