@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Insert
 
@@ -42,6 +43,20 @@ def engine_url(url: str) -> str:
     )
 
 
+def is_transient(exc: BaseException) -> bool:
+    """True for failures a retry can cure: a locked or unreachable database, a dropped link."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError)
+
+
+def _aware(*times: dt.datetime | None) -> None:
+    # Refused at hand-over, in the caller's stack, rather than later in the writer.
+    for when in times:
+        if when is not None and when.tzinfo is None:
+            raise ValueError(f"naive datetime {when!r}: call times must carry a time zone")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the dashboard read while the service writes; busy_timeout waits
     # out another process's write instead of failing; foreign keys cascade deletes.
@@ -58,7 +73,8 @@ class SqlStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._writer: BackgroundWriter[AsyncConnection] = BackgroundWriter(self._apply)
+        self._writer: BackgroundWriter[AsyncConnection] = BackgroundWriter(self._apply,
+                                                                           is_transient)
         #: Next timeline seq per call in progress (learned from the database when unknown).
         self._next_seq: dict[str, int] = {}
 
@@ -82,6 +98,7 @@ class SqlStore:
 
     async def begin(self, record: CallRecord) -> None:
         """Create the call's row (no-op when it exists)."""
+        _aware(record.started_at)
         values = rows.begin_row(record)
 
         async def write(conn: AsyncConnection) -> None:
@@ -93,6 +110,7 @@ class SqlStore:
     async def append(self, call_id: str, entries: Sequence[TimelineEntry]) -> None:
         """Add timeline entries and move the call's ``last_node`` forward."""
         batch = list(entries)
+        _aware(*(e.at for e in batch))
 
         async def write(conn: AsyncConnection) -> None:
             await self._add_entries(conn, call_id, batch)
@@ -101,6 +119,7 @@ class SqlStore:
 
     async def finish(self, record: CallRecord) -> None:
         """Store the outcome; timeline entries not yet appended are added first."""
+        _aware(record.started_at, record.ended_at, *(e.at for e in record.timeline))
         values = rows.finish_row(record)
         entries = list(record.timeline)
 
@@ -120,6 +139,7 @@ class SqlStore:
                         agent: str | None = None, wait_s: float | None = None,
                         talk_s: float | None = None) -> None:
         """Record what AMI saw after the hand-off, as columns and a timeline entry."""
+        _aware(at)
         entry = TimelineEntry(at, "after_ivr", None, {"status": status, "agent": agent,
                                                        "wait_s": wait_s, "talk_s": talk_s})
 

@@ -4,7 +4,9 @@ Callers hand over a write and return at once, so a slow or locked database
 never holds up a caller's call. Writes that arrive while a batch commits are
 committed together in the next transaction, which keeps SQLite (one writer)
 fast under load. A failed batch is retried with back-off rather than dropped:
-the journey of a call is what supervisors come for.
+the journey of a call is what supervisors come for. Only a write that fails
+for a reason no retry can cure (*transient* says which) is logged and dropped,
+alone, so one bad write cannot stall every call behind it.
 """
 
 from __future__ import annotations
@@ -35,8 +37,13 @@ class WriterClosed(RuntimeError):
 class BackgroundWriter(Generic[C]):
     """Applies :data:`Write` callables through *transaction*, in submission order."""
 
-    def __init__(self, transaction: Callable[[list[Write[C]]], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        transaction: Callable[[list[Write[C]]], Awaitable[None]],
+        transient: Callable[[BaseException], bool],
+    ) -> None:
         self._transaction = transaction
+        self._transient = transient
         self._queue: asyncio.Queue[Write[C]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -72,17 +79,34 @@ class BackgroundWriter(Generic[C]):
             batch = [await self._queue.get()]
             while len(batch) < BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            delay = RETRY_FIRST_S
-            while True:
-                try:
-                    await self._transaction(batch)
-                    break
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("call store write of %d changes failed; retrying in %.2fs",
-                                  len(batch), delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, RETRY_MAX_S)
-            for _ in batch:
-                self._queue.task_done()
+            try:
+                await self._commit(batch)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _commit(self, batch: list[Write[C]]) -> None:
+        if await self._retrying(batch):
+            return
+        # Some write is bad (a bug, not an outage): apply the others, drop only that one.
+        for write in batch:
+            if not await self._retrying([write]):
+                log.error("call store dropped a write it can never apply (see the error above)")
+
+    async def _retrying(self, batch: list[Write[C]]) -> bool:
+        """Commit *batch*, retrying while the database is unavailable; False if it cannot be."""
+        delay = RETRY_FIRST_S
+        while True:
+            try:
+                await self._transaction(batch)
+                return True
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not self._transient(exc):
+                    log.warning("call store write failed: %r", exc)
+                    return False
+                log.warning("call store unavailable (%s); retrying %d changes in %.2fs",
+                            exc, len(batch), delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
