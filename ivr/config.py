@@ -32,6 +32,9 @@ class AgiConfig(_Section):
 
     host: str = "127.0.0.1"
     port: int = 4573
+    #: This instance's name in call records; a restarted instance closes the calls its
+    #: crash cut off. Default: host name and port. Give each instance behind one store its own.
+    instance: str | None = None
 
 
 class AmiConfig(_Section):

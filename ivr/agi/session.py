@@ -66,6 +66,9 @@ class SpeechGather(Protocol):
     async def __call__(self, effect: fx.Gather, channel: AgiChannel, files: Sequence[Path]) -> Any:
         """Run one listening turn; the result has ``.event``."""
 
+    def hears(self, language: str) -> bool:
+        """True when a speech model for *language* is available."""
+
 
 @dataclass
 class SessionDeps:
@@ -198,10 +201,13 @@ class CallSession:
         raise TypeError(f"unknown effect {effect!r}")
 
     async def _gather(self, effect: fx.Gather) -> Event:
-        if effect.speech is not None and self.deps.speech is not None:
+        speech = self.deps.speech
+        if effect.speech is not None and speech is not None and speech.hears(
+            effect.speech.language
+        ):
             try:
                 async with prompt_files(effect.prompts, self.deps.recordings_dir) as files:
-                    turn = await self.deps.speech(effect, self.channel, files)
+                    turn = await speech(effect, self.channel, files)
             except (ChannelHungUp, asyncio.CancelledError):
                 raise
             except Exception:

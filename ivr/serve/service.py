@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,8 @@ class IvrService:
         ami: AmiClient | None = None,
         speech: Any = None,
         default_flow: str = "main",
+        instance: str | None = None,
+        housekeeping: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self.config = config
         self.flows = FlowsHolder(config.flows.path, load)
@@ -76,6 +78,9 @@ class IvrService:
         self.store = store
         self.ami = ami
         self.default_flow = default_flow
+        self.instance = instance
+        self._housekeeping = housekeeping
+        self._background: list[asyncio.Task[None]] = []
         self.stats = ServiceStats()
         self.deps = SessionDeps(
             recordings_dir=config.recordings_dir.resolve(), store=store, ami=ami, speech=speech
@@ -96,6 +101,8 @@ class IvrService:
             await self.ami.start()
         if self.config.flows.reload:
             self._watcher = asyncio.create_task(self.flows.watch(), name="flows-watch")
+        if self._housekeeping is not None:
+            self._background.append(asyncio.create_task(self._housekeeping(), name="retention"))
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.flows.reload)
         await self.server.start()
@@ -105,9 +112,9 @@ class IvrService:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         await self.server.close()
-        if self._watcher is not None:
-            self._watcher.cancel()
-            await asyncio.gather(self._watcher, return_exceptions=True)
+        for task in [*self._background, *([self._watcher] if self._watcher else [])]:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         if self.ami is not None:
             await self.ami.close()
         if self.deps.http is not None:
@@ -139,6 +146,7 @@ class IvrService:
         )
         if request.get("linkedid"):
             call.record.linkedid = request.get("linkedid")
+        call.record.instance = self.instance
         self.stats.calls_started += 1
         self.stats.versions[flowset.version] = self.stats.versions.get(flowset.version, 0) + 1
         try:

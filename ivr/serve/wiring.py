@@ -6,21 +6,31 @@ here, in one place, so the service module itself depends only on interfaces.
 
 from __future__ import annotations
 
-import importlib
+import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any, cast
+import socket
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from ivr.agi.session import EngineCall
 from ivr.ami.client import AmiClient
-from ivr.calls.store.base import CallStore
+from ivr.calls import store as stores
+from ivr.calls.retention import purge
+from ivr.calls.store import SqlStore
 from ivr.config import Config
 from ivr.flows.engine import Call
 from ivr.flows.loader import load_flowset
 from ivr.serve.flows import Loader
 from ivr.serve.service import IvrService, MakeCall
 
+if TYPE_CHECKING:
+    from ivr.speech.agi_turn import SpeechTurns
+
 log = logging.getLogger(__name__)
+
+#: Seconds between retention passes.
+RETENTION_EVERY_S = 24 * 3600
 
 
 def engine_call_factory() -> MakeCall:
@@ -33,15 +43,38 @@ def flows_loader() -> Loader:
     return load_flowset
 
 
-async def open_store(url: str) -> CallStore:
-    """Open the call store named by *url* (``sqlite:///…`` or ``postgresql://…``)."""
-    stores = importlib.import_module("ivr.calls.store")
-    if not hasattr(stores, "open_store"):
-        raise RuntimeError("no call store available yet; run with --no-store")
-    opened: Any = stores.open_store(url)
-    if hasattr(opened, "__await__"):
-        opened = await opened
-    return cast(CallStore, opened)
+async def open_store(config: Config, instance: str) -> SqlStore:
+    """Open the configured store and close the calls a crash of *instance* left unfinished."""
+    store = await stores.open_store(config.store.url)
+    closed = await store.close_interrupted(instance, datetime.now(UTC))
+    if closed:
+        log.warning("%d calls were cut off when this instance (%s) last stopped; "
+                    "their records now end as 'interrupted' where each caller was",
+                    closed, instance)
+    return store
+
+
+def housekeeping(store: SqlStore, config: Config) -> Callable[[], Coroutine[Any, Any, None]] | None:
+    """The daily retention pass, when ``store.retention_days`` is set."""
+    days = config.store.retention_days
+    if days is None:
+        return None
+    recordings = config.recordings_dir.resolve()
+
+    async def run() -> None:
+        while True:
+            try:
+                done = await purge(store, days, datetime.now(UTC), recordings)
+                if done.calls:
+                    log.info("retention: deleted %d calls and %d recordings older than %d days",
+                             done.calls, done.recordings, days)
+            except Exception:
+                log.exception("retention pass failed; trying again in an hour")
+                await asyncio.sleep(3600)
+                continue
+            await asyncio.sleep(RETENTION_EVERY_S)
+
+    return run
 
 
 def ami_from_config(config: Config) -> AmiClient | None:
@@ -55,23 +88,26 @@ def ami_from_config(config: Config) -> AmiClient | None:
     return AmiClient(section.host, section.port, section.username, section.secret)
 
 
-def speech_gather(config: Config) -> Any:
-    """Bind a speech ``Gather`` runner to the speech service, or ``None`` without models."""
-    if not config.speech.models:
+def speech_gather(config: Config) -> SpeechTurns | None:
+    """Speech turns on the process's shared models, or ``None`` when no model is available."""
+    from ivr.speech.agi_turn import SpeechTurns
+    from ivr.speech.gather import SpeechService
+    from ivr.speech.models import model_dirs
+
+    if not model_dirs(config.speech.models):
         return None
-    gather_mod = importlib.import_module("ivr.speech.gather")
-    service = gather_mod.SpeechService.from_config(config.speech)
+    return SpeechTurns(SpeechService.from_config(config.speech), config.speech)
 
-    async def run(effect: Any, channel: Any, files: Any) -> Any:
-        return await gather_mod.gather(effect, channel.exec_app, files, service)
 
-    run.service = service  # type: ignore[attr-defined]
-    return run
+def instance_name(config: Config) -> str:
+    """Name this instance in call records: ``agi.instance``, else host name and FastAGI port."""
+    return config.agi.instance or f"{socket.gethostname()}:{config.agi.port}"
 
 
 async def build_service(config: Config, *, with_store: bool = True) -> IvrService:
     """Everything ``ivr serve`` runs, not yet started."""
-    store = await open_store(config.store.url) if with_store else None
+    instance = instance_name(config)
+    store = await open_store(config, instance) if with_store else None
     return IvrService(
         config,
         flows_loader(),
@@ -79,4 +115,6 @@ async def build_service(config: Config, *, with_store: bool = True) -> IvrServic
         store=store,
         ami=ami_from_config(config),
         speech=speech_gather(config),
+        instance=instance,
+        housekeeping=housekeeping(store, config) if store is not None else None,
     )

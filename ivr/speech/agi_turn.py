@@ -38,6 +38,10 @@ class SpeechTurns:
         self.paths = paths or RecordPaths.from_config(config)
         self.streaming = config.audio == "audiosocket"
 
+    def hears(self, language: str) -> bool:
+        """True when a model for *language* is configured or packaged (keys only otherwise)."""
+        return language in self.service.models.languages
+
     async def __call__(self, effect: Gather, channel: AgiChannel, files: Sequence[Path]) -> Turn:
         """Run one listening turn for *effect*, playing *files* as its prompt."""
         if self.streaming:

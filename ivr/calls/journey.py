@@ -1,0 +1,87 @@
+"""A call's timeline told as sentences a supervisor reads at a glance.
+
+Used by ``ivr calls show`` and the dashboard's call page, so both tell the
+journey the same way. Sensitive entries only ever say that something was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ivr.calls.record import TimelineEntry
+
+
+def _digits(d: dict[str, Any]) -> str:
+    if d.get("sensitive"):
+        return f"entered {d.get('length', '?')} digits (sensitive, not stored)"
+    if d.get("interrupted"):
+        return f"pressed {d.get('digits')} to skip the prompt"
+    return f"pressed {d.get('digits')}"
+
+
+def _speech(d: dict[str, Any]) -> str:
+    confidence = d.get("confidence")
+    shown = f" ({float(confidence):.0%} sure)" if isinstance(confidence, int | float) else ""
+    option = d.get("option")
+    heard = f'said "{d.get("text", "")}"{shown}'
+    return f"{heard} → {option}" if option else f"{heard}, which matched nothing"
+
+
+def _prompt(d: dict[str, Any]) -> str:
+    return f'heard "{d["text"]}"' if d.get("text") else f"heard recording {d.get('file')}"
+
+
+def _lookup(d: dict[str, Any]) -> str:
+    result = "answered" if d.get("ok") else "failed"
+    status = f" (HTTP {d['status']})" if d.get("status") else ""
+    return f"looked up {d.get('url')}: {result}{status} in {d.get('latency_ms', '?')} ms"
+
+
+def _outcome(d: dict[str, Any]) -> str:
+    kind = str(d.get("kind"))
+    where = d.get("queue") or d.get("target")
+    because = f" ({d['reason']})" if d.get("reason") else ""
+    return f"ended: {kind.replace('_', ' ')}{' → ' + str(where) if where else ''}{because}"
+
+
+def _after(d: dict[str, Any]) -> str:
+    status = d.get("status")
+    wait = d.get("wait_s")
+    waited = f" after {float(wait):.0f} s in queue" if isinstance(wait, int | float) else ""
+    if status == "answered":
+        return f"answered by {d.get('agent') or 'an agent'}{waited}"
+    return f"{status} in queue{waited}"
+
+
+_SAY: dict[str, Callable[[dict[str, Any]], str]] = {
+    "call_started": lambda d: f"call from {d.get('caller') or 'unknown'} to flow {d.get('flow')}",
+    "node_entered": lambda d: f"entered ({d.get('kind', 'node')})",
+    "prompt": _prompt,
+    "digits": _digits,
+    "speech": _speech,
+    "no_input": lambda d: f"said and pressed nothing (attempt {d.get('attempt', '?')})",
+    "no_match": lambda d: f"input not understood (attempt {d.get('attempt', '?')})",
+    "retry": lambda d: f"asked again: {d.get('reason', '')} (attempt {d.get('attempt', '?')})",
+    "option_chosen": lambda d: f"chose {d.get('option')} by {d.get('via', 'key')}",
+    "lookup": _lookup,
+    "variable_set": lambda d: f"set {d.get('name')} = {d.get('value')}",
+    "language_set": lambda d: f"language is now {d.get('language')}",
+    "recorded": lambda d: f"left a message of {d.get('duration_s', '?')} s",
+    "survey": lambda d: f"rated {d.get('score')} ({d.get('kind')})",
+    "outcome": _outcome,
+    "hangup": lambda d: "the caller hung up" if d.get("by") == "caller" else "the IVR hung up",
+    "after_ivr": _after,
+    "error": lambda d: f"error: {d.get('reason')}",
+}
+
+
+def describe(entry: TimelineEntry) -> str:
+    """One sentence for *entry* (unknown kinds are shown as their data)."""
+    say = _SAY.get(entry.kind)
+    if say is None:
+        return f"{entry.kind}: {entry.data}"
+    try:
+        return say(entry.data)
+    except (KeyError, TypeError, ValueError):
+        return f"{entry.kind}: {entry.data}"
