@@ -130,8 +130,10 @@ class CallSession:
         await self._store("begin", record)
         try:
             while True:
-                event = await self._carry_out(effects)
+                # Stored before the effects run, so a crash while the caller listens
+                # still leaves the node they were in.
                 await self._flush()
+                event = await self._carry_out(effects)
                 if event is None:
                     break
                 effects = self.call.receive(event, self.deps.clock())

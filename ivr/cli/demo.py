@@ -19,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8080, help="dashboard port (default 8080)")
     parser.add_argument("--exit", action="store_true",
                         help="stop after placing the calls (for scripts and tests)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log everything (debug), as when chasing a problem")
 
 
 def _free_port() -> int:
@@ -67,7 +69,8 @@ async def _start_dashboard(service: object, config: object, port: int) -> object
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo until Ctrl-C (or right after the calls with --exit)."""
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # one line per query drowns the rest
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(_main(args))
     return 0

@@ -8,8 +8,8 @@ dashboard. No Asterisk is needed.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -31,15 +31,23 @@ class DemoResult:
     service: IvrService
 
 
+#: Pretend seconds a demo caller spends per step of the call (a prompt heard, a key pressed).
+SECONDS_PER_STEP = 2.5
+
+
 def demo_clock(call: DemoCall, tz: ZoneInfo, now: dt.datetime) -> Callable[[], dt.datetime]:
-    """A clock that starts at the call's pretend time and then runs at real speed."""
+    """A clock for one demo call: its pretend start, then :data:`SECONDS_PER_STEP` per reading.
+
+    The scripted callers answer instantly; counting steps gives the records the
+    durations a real caller would have, so the dashboard's timings mean something.
+    """
     day = (now - call.ago).astimezone(tz)
     start = day.replace(hour=call.local_hour, minute=(7 * len(call.keys)) % 60, second=0,
                         microsecond=0)
     while start.weekday() >= 5:  # the demo office works weekdays; weekend calls move to Friday
         start -= dt.timedelta(days=1)
-    t0 = time.monotonic()
-    return lambda: start + dt.timedelta(seconds=time.monotonic() - t0)
+    steps = itertools.count()
+    return lambda: start + dt.timedelta(seconds=SECONDS_PER_STEP * next(steps))
 
 
 async def place_demo_calls(config: Config, script: tuple[DemoCall, ...] = SCRIPT) -> DemoResult:
