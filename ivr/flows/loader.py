@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +77,11 @@ def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSe
     data = _read(path, texts, positions, problems, stack=())
     if problems:
         raise FlowErrors(problems)
+    # Names relative to the main file: the same files give the same version however the
+    # path was spelt (the service and the dashboard may be started from other folders).
+    named = sorted((Path(os.path.relpath(p, path.parent)).as_posix(), t) for p, t in texts.items())
     version = hashlib.sha256(
-        b"".join(p.as_posix().encode() + b"\0" + t.encode() for p, t in sorted(texts.items()))
+        b"".join(name.encode() + b"\0" + t.encode() for name, t in named)
     ).hexdigest()[:12]
     flowset = _validate(data, version, tuple(texts), positions)
     if recordings_dir is not None:

@@ -129,3 +129,15 @@ def test_recordings_are_found_in_the_given_directory(tmp_path: Path) -> None:
         load_flowset(sample, recordings_dir=tmp_path)
     (tmp_path / "no-such-greeting.wav").write_bytes(b"RIFF")
     assert load_flowset(sample, recordings_dir=tmp_path).recordings_dir == tmp_path
+
+
+def test_the_version_does_not_depend_on_how_the_path_is_spelt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The service (relative path) and the dashboard (absolute path) must agree on it.
+    from tests.conftest import ROOT
+
+    absolute = load_flowset(ROOT / "flows.yaml").version
+    monkeypatch.chdir(ROOT)
+    assert load_flowset(Path("flows.yaml")).version == absolute
+    monkeypatch.chdir(ROOT / "flows")
+    assert load_flowset(Path("../flows.yaml")).version == absolute
