@@ -86,7 +86,10 @@ class WebConfig(_Section):
 
     host: str = "127.0.0.1"
     port: int = 8080
-    secret_key: str = ""
+    #: Time zone the dashboard shows times and hourly charts in (IANA name).
+    timezone: str = "UTC"
+    #: Send the session cookie only over HTTPS (set when a TLS proxy fronts the dashboard).
+    secure_cookies: bool = False
 
 
 class Config(_Section):

@@ -1,0 +1,1 @@
+"""The supervisor dashboard: aiohttp with server-rendered templates, over the call store."""
