@@ -10,7 +10,7 @@ import secrets
 import socket
 from pathlib import Path
 
-from ivr.config import load_config
+from ivr.config import Config, load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,9 +43,7 @@ async def _main(args: argparse.Namespace) -> int:
     try:
         if args.exit:
             return 0
-        dashboard = await _start_dashboard(result.service, config, args.port)
-        if dashboard is None:
-            return 0
+        await _start_dashboard(config, args.port)
         print(f"\ndashboard: http://127.0.0.1:{args.port}/  (Ctrl-C to stop)")
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.Event().wait()
@@ -54,13 +52,10 @@ async def _main(args: argparse.Namespace) -> int:
         await result.service.close()
 
 
-async def _start_dashboard(service: object, config: object, port: int) -> object | None:
-    """Start the supervisor dashboard on the demo's store (wired when ivr.web lands)."""
-    try:
-        from ivr.web import demo as web_demo  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        print("dashboard not available in this build; calls are in the store (ivr calls)")
-        return None
+async def _start_dashboard(config: Config, port: int) -> object:
+    """Start the supervisor dashboard on the demo's store with a fresh admin password."""
+    from ivr.web import demo as web_demo
+
     password = secrets.token_urlsafe(9)
     started: object = await web_demo.start(config, port, "admin", password)
     print(f"login: admin / {password}")

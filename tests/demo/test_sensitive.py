@@ -15,17 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.demo.config import demo_config
 
 PIN = b"4321"
 
 
 @pytest.mark.slow
 def test_the_demo_pin_is_used_but_never_stored_or_logged(tmp_path: Path) -> None:
-    config = tmp_path / "ivr.toml"
-    config.write_text(f'recordings_dir = "{ROOT / "recordings"}"\n'
-                      f'[flows]\npath = "{ROOT / "flows.yaml"}"\n'
-                      f'[store]\nurl = "sqlite:///{tmp_path / "data" / "calls.sqlite3"}"\n')
+    config = demo_config(tmp_path, tmp_path / "data" / "calls.sqlite3")
     demo = subprocess.run([sys.executable, "-m", "ivr", "demo", "--exit", "--verbose",
                            "--config", str(config)], cwd=tmp_path, capture_output=True,
                           timeout=600)

@@ -1,0 +1,1 @@
+"""One module per dashboard page, each adding its routes with ``routes(app)``."""

@@ -1,0 +1,120 @@
+"""The call list (filters, paging, CSV) and one call's journey, recording and diagram."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from ivr.calls.query import (
+    OUTCOMES,
+    CallFilter,
+    calls_csv,
+    filter_params,
+    iter_calls,
+    parse_filter,
+    search_calls,
+)
+from ivr.calls.record import CallRecord
+from ivr.web.app_keys import CONFIG, FLOWS, STORE, TZ
+
+PER_PAGE = 25
+#: CSV export stops here (a browser download, not a data warehouse; use the CLI for more).
+CSV_LIMIT = 50_000
+
+
+def _filter(request: web.Request) -> tuple[CallFilter, str | None]:
+    try:
+        return parse_filter(request.query, request.app[TZ]), None
+    except ValueError as exc:
+        return CallFilter(), str(exc)
+
+
+async def call_list(request: web.Request) -> web.StreamResponse:
+    """Calls matching the filters in the query string, newest first."""
+    flt, error = _filter(request)
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    found = await search_calls(request.app[STORE], flt, page, PER_PAGE)
+    params = filter_params(flt)
+    # The form shows what was typed (dates as days), the links carry the parsed filter.
+    return aiohttp_jinja2.render_template("calls.html", request, {
+        "page": found, "error": error, "form": dict(request.query), "outcomes": OUTCOMES,
+        "query": urlencode(params), "csv_link": "/calls.csv?" + urlencode(params),
+    })
+
+
+async def call_csv(request: web.Request) -> web.StreamResponse:
+    """The filtered calls as a CSV download."""
+    flt, error = _filter(request)
+    if error:
+        raise web.HTTPBadRequest(text=error)
+    calls = await iter_calls(request.app[STORE], flt, limit=CSV_LIMIT)
+    stamp = dt.datetime.now(request.app[TZ]).strftime("%Y%m%d-%H%M")
+    return web.Response(
+        text=calls_csv(calls), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="calls-{stamp}.csv"'})
+
+
+async def _record(request: web.Request) -> CallRecord:
+    record = await request.app[STORE].get(request.match_info["call_id"])
+    if record is None:
+        raise web.HTTPNotFound(text="no such call")
+    return record
+
+
+async def call_detail(request: web.Request) -> web.StreamResponse:
+    """One call's journey."""
+    record = await _record(request)
+    deployed = await request.app[FLOWS].current()
+    current_version = deployed.flowset.version if deployed.flowset else None
+    turns = [e for e in record.timeline if e.kind == "speech"]
+    return aiohttp_jinja2.render_template("call.html", request, {
+        "call": record, "turns": turns,
+        "has_recording": _recording_path(request, record) is not None,
+        "diagram": deployed.flowset is not None and record.flow in deployed.flowset.flows,
+        "version_differs": current_version not in (None, record.flow_version),
+        "current_version": current_version,
+    })
+
+
+def _recording_path(request: web.Request, record: CallRecord) -> Path | None:
+    if not record.recording:
+        return None
+    root = request.app[CONFIG].recordings_dir.resolve()
+    path = (root / record.recording).resolve()
+    # The stored name is data: it must stay inside recordings/ and be a WAV that exists.
+    if not path.is_relative_to(root) or path.suffix.lower() != ".wav" or not path.is_file():
+        return None
+    return path
+
+
+async def call_recording(request: web.Request) -> web.StreamResponse:
+    """The call's voicemail as WAV (with range requests, so the player can seek)."""
+    path = _recording_path(request, await _record(request))
+    if path is None:
+        raise web.HTTPNotFound(text="this call has no recording")
+    return web.FileResponse(path, headers={"Content-Type": "audio/wav"})
+
+
+async def call_diagram(request: web.Request) -> web.StreamResponse:
+    """The call's flow as SVG with the caller's path highlighted."""
+    record = await _record(request)
+    image = await request.app[FLOWS].diagram(record.flow, tuple(record.path))
+    if image is None:
+        raise web.HTTPNotFound(text="the deployed flows have no such flow")
+    return web.Response(body=image, content_type="image/svg+xml")
+
+
+def routes(app: web.Application) -> None:
+    """Add the routes."""
+    app.router.add_get("/calls", call_list)
+    app.router.add_get("/calls.csv", call_csv)
+    app.router.add_get("/calls/{call_id}", call_detail)
+    app.router.add_get("/calls/{call_id}/recording.wav", call_recording)
+    app.router.add_get("/calls/{call_id}/diagram.svg", call_diagram)

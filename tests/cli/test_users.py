@@ -1,0 +1,48 @@
+"""``ivr users`` manages dashboard logins from the terminal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ivr.calls.store import open_store
+from ivr.web.users import Users
+
+
+def _ivr(store: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ivr", "users", "--store", store, *args],
+                          input=stdin, capture_output=True, text=True, timeout=60)
+
+
+async def test_add_list_role_passwd_disable_remove(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'calls.sqlite3'}"
+    added = _ivr(url, "add", "dana", "--role", "supervisor", "--password-stdin",
+                 stdin="a good long password\n")
+    assert added.returncode == 0, added.stderr
+    again = _ivr(url, "add", "dana", "--password-stdin", stdin="another long one\n")
+    assert again.returncode == 1
+    assert "exists" in again.stderr
+    short = _ivr(url, "add", "eve", "--password-stdin", stdin="short\n")
+    assert short.returncode == 1
+    assert "at least 10 characters" in short.stderr
+    assert _ivr(url, "role", "dana", "admin").returncode == 0
+    assert _ivr(url, "passwd", "dana", "--password-stdin", stdin="the new password\n") \
+        .returncode == 0
+    listed = _ivr(url, "list").stdout.split()
+    assert listed == ["dana", "admin"]
+
+    store = await open_store(url)
+    users = Users(store.engine)
+    assert await users.verify("dana", "a good long password") is None
+    dana = await users.verify("dana", "the new password")
+    assert dana is not None
+    assert dana.is_admin
+    await store.close()
+
+    assert _ivr(url, "disable", "dana").returncode == 0
+    store = await open_store(url)
+    assert await Users(store.engine).verify("dana", "the new password") is None
+    await store.close()
+    assert _ivr(url, "remove", "dana").returncode == 0
+    assert _ivr(url, "remove", "dana").returncode == 1

@@ -1,0 +1,61 @@
+"""``ivr demo`` (the README's main job) leaves a dashboard running with its calls to look at."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.demo.config import demo_config
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.mark.slow
+def test_demo_places_calls_and_serves_them_in_the_dashboard(tmp_path: Path) -> None:
+    config = demo_config(tmp_path, tmp_path / "calls.sqlite3")
+    port = _free_port()
+    demo = subprocess.Popen([sys.executable, "-m", "ivr", "demo", "--port", str(port),
+                             "--config", str(config)], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        assert demo.stdout is not None
+        output = ""
+        deadline = time.monotonic() + 300
+        while "dashboard: http" not in output and time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            assert line, f"ivr demo stopped early:\n{output}"
+            output += line
+        login = re.search(r"login: (\S+) / (\S+)", output)
+        assert login is not None, output
+        assert output.count("  call ") == 11
+
+        http = requests.Session()
+        base = f"http://127.0.0.1:{port}"
+        form = http.get(f"{base}/login", timeout=10)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        done = http.post(f"{base}/login", timeout=10, data={
+            "name": login.group(1), "password": login.group(2),
+            "csrf_token": token.group(1), "next": "/calls"})
+        assert done.url.endswith("/calls")
+        calls = re.findall(r'href="/calls/(demo\.\d+)"', done.text)
+        assert sorted(calls) == sorted(f"demo.{n}" for n in range(11))
+        voicemail = http.get(f"{base}/calls?outcome=voicemail", timeout=10).text
+        (call_id,) = re.findall(r'href="/calls/(demo\.\d+)"', voicemail)
+        audio = http.get(f"{base}/calls/{call_id}/recording.wav", timeout=10)
+        assert audio.content[:4] == b"RIFF"
+    finally:
+        demo.terminate()
+        demo.wait(30)
