@@ -131,8 +131,9 @@ def test_outcomes_have_distinct_looks(example: FlowSet) -> None:
 def test_retries_failures_branches_and_lookups_are_drawn(example: FlowSet) -> None:
     _, edges, texts = parse_svg(render(example, "account", "svg"))
     assert "ask_account->ask_account" in edges  # retry loop
-    failure = edges["ask_pin->queue:operator"][0]
+    failure = edges["ask_account->queue:operator"][0]  # the default: a person
     assert any("3 failed tries" in t for t in failure.texts)
+    assert any("3 failed tries" in t for t in edges["ask_pin->too_many_tries"][0].texts)
     assert edges["check_found->say_balance"][0].texts == ["balance.status = ok"]
     assert edges["check_found->not_found"][0].texts == ["else"]
     assert any("error" in t for t in edges["fetch_balance->lookup_failed"][0].texts)
