@@ -87,8 +87,23 @@ def _ensure_engine() -> Any:
         for v in engine.getProperty("voices"):
             names.update({v.id, v.id.rsplit("/", 1)[-1], *(v.languages or [])})
         engine.setProperty("rate", RATE_WPM)
+        _prime(engine)
         _engine, _voices = engine, frozenset(n.lower() for n in names if n)
     return _engine
+
+
+def _prime(engine: Any) -> None:
+    """Synthesise a word once, to a throw-away file, before any real prompt.
+
+    pyttsx3 2.99's espeak driver loses the very first utterance of a process
+    when it is long (seen with Korean: espeak-ng is still loading its data when
+    the driver's loop gives up, and no file is written). Anything synthesised
+    first avoids it, so the engine starts with a short word nobody hears.
+    """
+    with tempfile.TemporaryDirectory(prefix="ivr-tts-prime-") as tmp:
+        engine.save_to_file("ready", str(Path(tmp) / "prime.wav"))
+        with contextlib.redirect_stdout(io.StringIO()):
+            engine.runAndWait()
 
 
 def _speak(text: str, voice: str, raw: Path) -> None:

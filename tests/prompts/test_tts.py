@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,18 @@ def test_empty_text_is_refused(tmp_path: Path) -> None:
 def test_voice_names_include_languages_and_file_ids() -> None:
     names = voices()
     assert {"en", "en-us", "es", "roa/es"} <= names
+
+
+def test_the_first_synthesis_of_a_fresh_process_may_be_long(tmp_path: Path) -> None:
+    # Regression: pyttsx3's espeak driver wrote no file for a long first utterance
+    # (Korean, in a new process). It must work first time, every time.
+    text = ("보험은 보험이라고 말씀하세요. 안내는 안내라고 말씀하세요. 예약은 예약이라고 "
+            "말씀하세요. 상담원은 상담원이라고 말씀하세요. 해지는 해지라고 말씀하세요.")
+    script = ("import sys; from pathlib import Path; from ivr.prompts.tts import synthesize; "
+              "synthesize(sys.argv[1], 'ko', Path(sys.argv[2]))")
+    for attempt in range(3):
+        dest = tmp_path / f"first-{attempt}.wav"
+        done = subprocess.run([sys.executable, "-c", script, text, str(dest)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert_telephone_speech(dest, text)

@@ -19,7 +19,6 @@ from ivr.flows.effects import Prompt
 from ivr.flows.engine import Call
 from ivr.flows.loader import load_flowset
 from ivr.prompts.audio import ensure_audio
-from ivr.prompts.tts import TtsError
 from ivr.serve.service import IvrService, MakeCall
 from ivr.speech.agi_turn import SpeechTurns
 from ivr.speech.gather import SpeechService
@@ -45,16 +44,9 @@ class Service:
 
 
 async def build_menu_prompt(recordings: Path) -> None:
-    """Synthesise the menu prompt before the call, as ``ivr prompts build`` would.
-
-    Retried once: in a fresh process the first pyttsx3/espeak-ng synthesis of a long
-    text writes no file (reported to the prompts owner); the speech path is under test here.
-    """
+    """Synthesise the menu prompt before the call, as ``ivr prompts build`` would."""
     prompt = Prompt(text=str(korean_menu_node().prompt), language="ko", voice="ko")
-    try:
-        await ensure_audio(prompt, recordings)
-    except TtsError:
-        await ensure_audio(prompt, recordings)
+    await ensure_audio(prompt, recordings)
 
 
 @pytest.fixture
