@@ -19,10 +19,11 @@ from aiohttp import web
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
 from ivr.ami.client import AmiClient
+from ivr.calls.record import CallRecord
+from ivr.calls.store import SqlStore, open_store
 from ivr.config import Config
 from ivr.serve.service import IvrService
 from ivr.serve.wiring import engine_call_factory, flows_loader
-from tests.agi.memstore import MemoryStore
 from tests.agi.test_session import LOOKUP_PORT
 from tests.asterisk.fixtures import SERVICE_USER, AmiObserver, Sandbox, eventually
 from tests.asterisk.sipp import sip_call, sipp_available
@@ -35,7 +36,9 @@ FLOWS = Path(__file__).with_name("flows") / "session.yaml"
 
 
 class Running:
-    def __init__(self, service: IvrService, store: MemoryStore, flows: Path) -> None:
+    """The service under test with its real (SQLite) call store."""
+
+    def __init__(self, service: IvrService, store: SqlStore, flows: Path) -> None:
         self.service = service
         self.store = store
         self.flows = flows
@@ -43,6 +46,31 @@ class Running:
     @property
     def url(self) -> str:
         return f"agi://127.0.0.1:{self.service.server.port}"
+
+    async def record(self, call_id: str) -> CallRecord | None:
+        """The call as stored (after the writer committed what it was handed)."""
+        await self.store.flush()
+        return await self.store.get(call_id)
+
+    async def stored(self, call_id: str) -> CallRecord:
+        """The stored call, which must exist."""
+        record = await self.record(call_id)
+        assert record is not None, f"no record of {call_id}"
+        return record
+
+    async def has(self, call_id: str) -> bool:
+        """True once the call is in the store."""
+        return await self.record(call_id) is not None
+
+    async def ended(self, call_id: str) -> bool:
+        """True once the call's record is finished."""
+        record = await self.record(call_id)
+        return record is not None and record.ended_at is not None
+
+    async def followed(self, call_id: str) -> bool:
+        """True once AMI's after-IVR result is stored."""
+        record = await self.record(call_id)
+        return record is not None and record.after_ivr_status is not None
 
 
 @pytest.fixture
@@ -53,7 +81,7 @@ async def running(asterisk: Sandbox, tmp_path: Path) -> AsyncIterator[Running]:
     config.flows.path = flows
     config.agi.port = 0
     config.recordings_dir = ROOT / "recordings"
-    store = MemoryStore()
+    store = await open_store(f"sqlite:///{tmp_path / 'calls.sqlite3'}")
     ami = AmiClient(asterisk.ami_host, asterisk.ami_port, *SERVICE_USER, min_backoff_s=0.1)
     service = IvrService(config, flows_loader(), engine_call_factory(), store=store, ami=ami)
     await service.start()
@@ -103,12 +131,12 @@ async def test_local_call_with_dtmf_walks_the_flow_into_the_queue(
     )
     assert handoff["UserEvent"] == "IvrHandoff"
     assert handoff["Ivr-Queue"] == "support"
-    record = running.store.calls[call_id]
+    record = await running.stored(call_id)
     assert (record.outcome, record.queue) == ("queue", "support")
     assert record.path[:2] == ["menu", "support_queue"]
     # The caller half hangs up after TEST_HOLD: AMI follows the call after the IVR.
-    await eventually(lambda: call_id in running.store.after, within_s=30)
-    assert running.store.after[call_id][0] == "abandoned"
+    await eventually(lambda: running.followed(call_id), within_s=30)
+    assert (await running.stored(call_id)).after_ivr_status == "abandoned"
 
 
 async def test_flows_reload_while_calls_are_in_progress(
@@ -116,7 +144,7 @@ async def test_flows_reload_while_calls_are_in_progress(
 ) -> None:
     old_version = running.service.flows.current.version
     slow_call = await originate(ami_observer, running.url, "1", wait_s=5)
-    await eventually(lambda: slow_call in running.store.calls, within_s=20)
+    await eventually(lambda: running.has(slow_call), within_s=20)
     # Ops re-point option 1 at support while the first caller is still in the menu.
     text = running.flows.read_text()
     running.flows.write_text(text.replace("{key: 1, label: sales, next: sales_queue}",
@@ -126,8 +154,8 @@ async def test_flows_reload_while_calls_are_in_progress(
     new_call = await originate(ami_observer, running.url, "1", wait_s=1)
     assert (await _joined(ami_observer, slow_call))["Queue"] == "sales"
     assert (await _joined(ami_observer, new_call))["Queue"] == "support"
-    assert running.store.calls[slow_call].flow_version == old_version
-    assert running.store.calls[new_call].flow_version == new_version
+    assert (await running.stored(slow_call)).flow_version == old_version
+    assert (await running.stored(new_call)).flow_version == new_version
     # A broken edit is rejected loudly and the last good flows keep serving.
     running.flows.write_text(text.replace("type: menu", "type: menuu"))
     await eventually(lambda: len(running.service.flows.rejected) == 1)
@@ -183,7 +211,7 @@ async def test_sip_caller_with_rfc4733_keys_reaches_the_queue(
         40,
     )
     assert joined["Queue"] == "sales"
-    record = running.store.calls[joined["Uniqueid"]]
+    record = await running.stored(joined["Uniqueid"])
     assert (record.outcome, record.queue, record.caller) == ("queue", "sales", "0212345678")
     code, output = await call
     assert code == 0, output
@@ -193,12 +221,8 @@ async def test_caller_hanging_up_during_the_prompt_leaves_an_abandoned_record(
     running: Running, ami_observer: AmiObserver
 ) -> None:
     call_id = await originate(ami_observer, running.url, "", wait_s=0, hold_s=1)
-    await eventually(
-        lambda: call_id in running.store.calls
-        and running.store.calls[call_id].ended_at is not None,
-        within_s=20,
-    )
-    record = running.store.calls[call_id]
+    await eventually(lambda: running.ended(call_id), within_s=20)
+    record = await running.stored(call_id)
     assert (record.outcome, record.outcome_node) == ("abandoned", "menu")
     await eventually(lambda: running.service.server.active == 0)
 
@@ -214,8 +238,9 @@ async def test_agent_answer_is_followed_after_the_ivr(
     assert added["Response"] == "Success", added
     try:
         call_id = await originate(ami_observer, running.url, "1", wait_s=1, hold_s=8)
-        await eventually(lambda: call_id in running.store.after, within_s=40)
-        status, agent, wait_s = running.store.after[call_id]
+        await eventually(lambda: running.followed(call_id), within_s=40)
+        stored = await running.stored(call_id)
+        status, agent, wait_s = stored.after_ivr_status, stored.agent, stored.queue_wait_s
         assert (status, agent) == ("answered", "Agent Alice")
         assert wait_s is not None
         assert wait_s >= 0
@@ -229,12 +254,8 @@ async def test_caller_hanging_up_during_digit_collection_leaves_an_abandoned_rec
     running: Running, ami_observer: AmiObserver
 ) -> None:
     call_id = await originate(ami_observer, running.url, "3", wait_s=1, hold_s=3)
-    await eventually(
-        lambda: call_id in running.store.calls
-        and running.store.calls[call_id].ended_at is not None,
-        within_s=30,
-    )
-    record = running.store.calls[call_id]
+    await eventually(lambda: running.ended(call_id), within_s=30)
+    record = await running.stored(call_id)
     assert (record.outcome, record.outcome_node) == ("abandoned", "ask_account")
     await eventually(lambda: running.service.server.active == 0)
 
@@ -259,12 +280,8 @@ async def test_caller_hanging_up_during_a_lookup_leaves_an_abandoned_record(
         call_id = await originate(ami_observer, running.url, "3wwwwww1w2w3w4", wait_s=1,
                                   hold_s=3)
         await asyncio.wait_for(started.wait(), 30)
-        await eventually(
-            lambda: call_id in running.store.calls
-            and running.store.calls[call_id].ended_at is not None,
-            within_s=30,
-        )
-        record = running.store.calls[call_id]
+        await eventually(lambda: running.ended(call_id), within_s=30)
+        record = await running.stored(call_id)
         assert (record.outcome, record.outcome_node) == ("abandoned", "fetch")
         await eventually(lambda: running.service.server.active == 0)
     finally:

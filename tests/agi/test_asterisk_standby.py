@@ -45,5 +45,5 @@ async def test_a_dead_first_instance_hands_the_call_to_the_standby(
         lambda e: e.get("Event") == "QueueCallerJoin" and e.get("Uniqueid") == ivr_id, 40,
     )
     assert joined["Queue"] == "sales"
-    record = running.store.calls[ivr_id]
+    record = await running.stored(ivr_id)
     assert (record.outcome, record.queue) == ("queue", "sales")

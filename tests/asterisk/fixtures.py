@@ -14,7 +14,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,12 +154,16 @@ def ami_observer(asterisk: Sandbox) -> Iterator[AmiObserver]:
     observer.close()
 
 
-async def eventually(check: Callable[[], bool], within_s: float = 20.0) -> None:
-    """Poll *check* until it is true (state that arrives by AMI event has no other signal)."""
+async def eventually(check: Callable[[], bool | Awaitable[bool]], within_s: float = 20.0) -> None:
+    """Poll *check* (plain or async) until true: state that arrives by AMI has no other signal."""
     import asyncio
+    import inspect
 
     for _ in range(int(within_s / 0.05)):
-        if check():
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"not true within {within_s} s")
