@@ -92,6 +92,14 @@ class WebConfig(_Section):
     secure_cookies: bool = False
 
 
+class MetricsConfig(_Section):
+    """The Prometheus endpoint of ``ivr serve`` (``GET /metrics``); off until a port is set."""
+
+    host: str = "127.0.0.1"
+    #: e.g. 9464; 0 picks a free port (tests).
+    port: int | None = None
+
+
 class Config(_Section):
     """The whole service configuration."""
 
@@ -101,6 +109,7 @@ class Config(_Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     speech: SpeechConfig = Field(default_factory=SpeechConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     recordings_dir: Path = Path("recordings")
 
 

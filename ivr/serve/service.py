@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from ivr.agi.channel import AgiChannel, ChannelHungUp
 from ivr.agi.server import AgiServer
@@ -21,6 +22,7 @@ from ivr.calls.store.base import CallStore
 from ivr.config import Config
 from ivr.flows.flowset import FlowSet
 from ivr.serve.flows import FlowsHolder, Loader
+from ivr.serve.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,10 @@ class IvrService:
         self.instance = instance
         self._housekeeping = housekeeping
         self._background: list[asyncio.Task[None]] = []
+        self.metrics = ServiceMetrics()
+        self.metrics.watch(lambda: len(self.flows.rejected), lambda: self.flows.current.version,
+                           getattr(store, "pending", None))
+        self._metrics_runner: web.AppRunner | None = None
         self.stats = ServiceStats()
         self.deps = SessionDeps(
             recordings_dir=config.recordings_dir.resolve(), store=store, ami=ami, speech=speech
@@ -89,6 +95,14 @@ class IvrService:
         self._watcher: asyncio.Task[None] | None = None
         if ami is not None and store is not None:
             ami.on_after_ivr = self._after_ivr
+
+    @property
+    def metrics_port(self) -> int | None:
+        """Where ``/metrics`` listens (the real port when 0 was asked for)."""
+        if self._metrics_runner is None or not self._metrics_runner.addresses:
+            return None
+        port: int = self._metrics_runner.addresses[0][1]
+        return port
 
     async def start(self) -> None:
         """Open the HTTP client, start AMI, the flow watcher and the FastAGI listener."""
@@ -106,12 +120,17 @@ class IvrService:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.flows.reload)
         await self.server.start()
+        if self.config.metrics.port is not None:
+            self._metrics_runner = await self.metrics.serve(self.config.metrics.host,
+                                                            self.config.metrics.port)
 
     async def close(self) -> None:
         """Stop taking calls, let running ones finish briefly, release everything."""
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         await self.server.close()
+        if self._metrics_runner is not None:
+            await self._metrics_runner.cleanup()
         for task in [*self._background, *([self._watcher] if self._watcher else [])]:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
@@ -149,10 +168,15 @@ class IvrService:
         call.record.instance = self.instance
         self.stats.calls_started += 1
         self.stats.versions[flowset.version] = self.stats.versions.get(flowset.version, 0) + 1
+        self.metrics.started(name)
+        record = call.record
         try:
-            await CallSession(channel, call, self.deps).run()
+            record = await CallSession(channel, call, self.deps).run()
         finally:
             self.stats.calls_finished += 1
+            seconds = (record.ended_at - record.started_at).total_seconds() \
+                if record.ended_at else None
+            self.metrics.finished(name, record.outcome, seconds)
 
     async def _after_ivr(self, result: AfterIvrResult) -> None:
         if self.store is None:

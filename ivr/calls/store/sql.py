@@ -156,6 +156,10 @@ class SqlStore:
 
         self._writer.submit(write)
 
+    def pending(self) -> int:
+        """Writes handed over and not yet committed (a backlog means a slow database)."""
+        return self._writer.pending
+
     async def flush(self) -> None:
         """Wait until every write handed over so far is committed."""
         await self._writer.flush()
