@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ SYNTH_VERSION = f"pyttsx3-espeak-ng/{RATE_WPM}wpm/sox-8k-s16-mono/1"
 #: Seconds sox may take for one prompt.
 SOX_TIMEOUT = 60.0
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _engine: Any = None
 _voices: frozenset[str] = frozenset()
@@ -106,25 +108,44 @@ def _prime(engine: Any) -> None:
             engine.runAndWait()
 
 
+#: Synthesis attempts per prompt: pyttsx3's espeak loop can end before espeak-ng calls
+#: back with the audio (seen once under heavy load); a second run of the loop gets it.
+ATTEMPTS = 2
+
+
 def _speak(text: str, voice: str, raw: Path) -> None:
     with _lock:
         engine = _ensure_engine()
         # espeak-ng silently keeps the previous voice for a name it does not know.
         if voice.lower() not in _voices:
             raise TtsError(f"espeak-ng has no voice {voice!r}; list them with: espeak-ng --voices")
-        engine.setProperty("voice", voice)
-        engine.setProperty("rate", RATE_WPM)
-        engine.save_to_file(text, str(raw))
-        # pyttsx3's espeak driver prints "Audio saved to …" on stdout, which is ours.
-        with contextlib.redirect_stdout(io.StringIO()):
-            engine.runAndWait()
+        for attempt in range(1, ATTEMPTS + 1):
+            engine.setProperty("voice", voice)
+            engine.setProperty("rate", RATE_WPM)
+            engine.save_to_file(text, str(raw))
+            # pyttsx3's espeak driver prints "Audio saved to …" on stdout, which is ours.
+            with contextlib.redirect_stdout(io.StringIO()):
+                engine.runAndWait()
+            if _frames(raw) or attempt == ATTEMPTS:
+                break
+            log.warning("espeak-ng wrote no audio for %r; synthesising it again", text[:40])
     try:
-        with wave.open(str(raw), "rb") as w:
-            frames = w.getnframes()
+        frames = _frames(raw, strict=True)
     except (OSError, EOFError, wave.Error) as exc:
         raise TtsError(f"espeak-ng wrote no usable audio for {text[:40]!r}: {exc}") from exc
     if frames == 0:
         raise TtsError(f"espeak-ng produced no audio for {text[:40]!r}")
+
+
+def _frames(path: Path, strict: bool = False) -> int:
+    """Frames in the WAV at *path*; 0 when it is missing or unreadable (unless *strict*)."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            return w.getnframes()
+    except (OSError, EOFError, wave.Error):
+        if strict:
+            raise
+        return 0
 
 
 def _resample(sox: str, raw: Path, out: Path) -> None:
