@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import wave
@@ -108,9 +109,19 @@ def _prime(engine: Any) -> None:
             engine.runAndWait()
 
 
-#: Synthesis attempts per prompt: pyttsx3's espeak loop can end before espeak-ng calls
-#: back with the audio (seen once under heavy load); a second run of the loop gets it.
-ATTEMPTS = 2
+#: A fresh process for a prompt the shared engine failed on: pyttsx3's espeak driver keeps
+#: state between utterances and, rarely and only in long-running processes, writes an
+#: empty file; a new process has none of that state. Slower (~0.3 s), so only a fallback.
+_FRESH_PROCESS = """
+import contextlib, io, sys
+import pyttsx3
+engine = pyttsx3.init("espeak")
+engine.setProperty("voice", sys.argv[2])
+engine.setProperty("rate", int(sys.argv[3]))
+engine.save_to_file(sys.argv[1], sys.argv[4])
+with contextlib.redirect_stdout(io.StringIO()):
+    engine.runAndWait()
+"""
 
 
 def _speak(text: str, voice: str, raw: Path) -> None:
@@ -119,16 +130,21 @@ def _speak(text: str, voice: str, raw: Path) -> None:
         # espeak-ng silently keeps the previous voice for a name it does not know.
         if voice.lower() not in _voices:
             raise TtsError(f"espeak-ng has no voice {voice!r}; list them with: espeak-ng --voices")
-        for attempt in range(1, ATTEMPTS + 1):
-            engine.setProperty("voice", voice)
-            engine.setProperty("rate", RATE_WPM)
-            engine.save_to_file(text, str(raw))
-            # pyttsx3's espeak driver prints "Audio saved to …" on stdout, which is ours.
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine.runAndWait()
-            if _frames(raw) or attempt == ATTEMPTS:
-                break
-            log.warning("espeak-ng wrote no audio for %r; synthesising it again", text[:40])
+        engine.setProperty("voice", voice)
+        engine.setProperty("rate", RATE_WPM)
+        engine.save_to_file(text, str(raw))
+        # pyttsx3's espeak driver prints "Audio saved to …" on stdout, which is ours.
+        with contextlib.redirect_stdout(io.StringIO()):
+            engine.runAndWait()
+    if not _frames(raw):
+        log.warning("espeak-ng wrote no audio for %r; synthesising it in a fresh process",
+                    text[:40])
+        done = subprocess.run(
+            [sys.executable, "-c", _FRESH_PROCESS, text, voice, str(RATE_WPM), str(raw)],
+            capture_output=True, timeout=SOX_TIMEOUT, check=False)
+        if done.returncode != 0:
+            log.warning("fresh-process synthesis failed: %s",
+                        done.stderr.decode("utf-8", "replace").strip()[-500:])
     try:
         frames = _frames(raw, strict=True)
     except (OSError, EOFError, wave.Error) as exc:

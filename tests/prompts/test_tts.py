@@ -73,3 +73,36 @@ def test_the_first_synthesis_of_a_fresh_process_may_be_long(tmp_path: Path) -> N
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert_telephone_speech(dest, text)
+
+
+class _EmptyAudioEngine:
+    """Behaves like pyttsx3's espeak engine on its bad day: a WAV header and no audio."""
+
+    def __init__(self) -> None:
+        self.path = ""
+
+    def setProperty(self, name: str, value: object) -> None:
+        pass
+
+    def save_to_file(self, text: str, path: str) -> None:
+        self.path = path
+
+    def runAndWait(self) -> None:
+        import wave
+
+        with wave.open(self.path, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(22050)
+
+
+def test_a_prompt_the_shared_engine_loses_is_made_in_a_fresh_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from ivr.prompts import tts
+
+    voices()  # the real voice list, before the engine is swapped
+    monkeypatch.setattr(tts, "_ensure_engine", _EmptyAudioEngine)
+    dest = tmp_path / "again.wav"
+    synthesize("Please hold.", "en-us", dest)
+    assert_telephone_speech(dest, "Please hold.")
+    assert "fresh process" in caplog.text
