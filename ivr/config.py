@@ -58,6 +58,8 @@ class SpeechConfig(_Section):
     """Vosk models per language and how caller audio reaches them."""
 
     models: dict[str, Path] = Field(default_factory=dict)
+    #: Drop-in models: ``<models_dir>/<language>/`` is used for any language ``models`` omits.
+    models_dir: Path = Path("speech/models")
     audio: str = "audiosocket"  # audiosocket | record
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int = 9092

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     """Print RTF and sustainable streams per core for the chosen modes."""
     config = load_config(args.config)
     t0 = time.perf_counter()
-    registry = shared_registry(config.speech.models)
+    registry = shared_registry(config.speech.models, config.speech.models_dir)
     model = registry.get(args.lang)
     load_s = time.perf_counter() - t0
     one = _utterance(args.lang, args.wav)

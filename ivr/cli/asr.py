@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     phrases = [p.strip() for p in args.phrases.split(",") if p.strip()] if args.phrases else None
     t0 = time.perf_counter()
     try:
-        model = shared_registry(config.speech.models).get(args.lang)
+        model = shared_registry(config.speech.models, config.speech.models_dir).get(args.lang)
     except ModelNotConfigured as exc:
         print(f"ivr asr: {exc}", file=sys.stderr)
         return 2

@@ -94,7 +94,7 @@ def speech_gather(config: Config) -> SpeechTurns | None:
     from ivr.speech.gather import SpeechService
     from ivr.speech.models import model_dirs
 
-    if not model_dirs(config.speech.models):
+    if not model_dirs(config.speech.models, config.speech.models_dir):
         return None
     return SpeechTurns(SpeechService.from_config(config.speech), config.speech)
 

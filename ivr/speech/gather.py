@@ -71,7 +71,7 @@ class SpeechService:
             host_text, _, port_text = config.audiosocket_connect.rpartition(":")
             host, port = host_text or None, int(port_text)
         server = AudioSocketServer(config.audiosocket_host, config.audiosocket_port)
-        return cls(server, shared_registry(config.models), host, port)
+        return cls(server, shared_registry(config.models, config.models_dir), host, port)
 
     async def warm_up(self) -> tuple[str, ...]:
         """Load every configured model now (off the loop), so no caller waits for a load."""

