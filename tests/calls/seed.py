@@ -54,7 +54,9 @@ def seed_records() -> list[CallRecord]:
                          outcome=outcome, outcome_node=node, queue=queue)
         if survey:
             rec.survey_kind, rec.survey_score = survey
-        timeline = [TimelineEntry(start, "call_started", None, {"flow": "main"}),
+        started = {"flow": "main", "flow_version": "v1", "caller": caller, "dnid": "100",
+                   "language": "en"}  # what the engine notes at the start of a call
+        timeline = [TimelineEntry(start, "call_started", None, started),
                     TimelineEntry(start, "node_entered", "main_menu", {"kind": "menu"})]
         if speech:
             text, chosen = speech
