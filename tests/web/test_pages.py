@@ -117,6 +117,28 @@ async def test_the_metrics_page_shows_the_figures_of_the_period(
     assert "dates are YYYY-MM-DD" in await bad.text()
 
 
+def _charts(html: str) -> dict[str, str]:
+    """Each chart's SVG (or empty-state text) by its caption."""
+    return dict(re.findall(r'<figcaption>([^<]+)</figcaption>(.*?)</figure>', html, re.S))
+
+
+async def test_the_metrics_charts_draw_the_seeded_calls(
+        supervisor: tuple[Client, str]) -> None:
+    client, _ = supervisor
+    html = await (await client.get("/metrics?since=2026-11-20&until=2026-11-21")).text()
+    charts = _charts(html)
+    per_hour = charts["Calls per hour of day"]
+    assert per_hour.count('<rect class="bar"') == 24
+    hours = dict(re.findall(r"<title>(\d\d): (\d+)</title>", per_hour))
+    assert {h: n for h, n in hours.items() if n != "0"} == {"09": "5", "10": "5", "11": "1"}
+    dropoff = charts["Where callers give up (abandoned, by node)"]
+    assert re.findall(r"<title>([^<]+)</title>", dropoff) == ["pin: 2", "main_menu: 1"]
+    assert '<polyline class="trend"' in charts["CSAT trend (daily average)"]
+    empty = _charts(await (await client.get("/metrics?since=2025-01-01&until=2025-01-02")).text())
+    assert "Nobody gave up in this period" in empty["Where callers give up (abandoned, by node)"]
+    assert "<svg" not in empty["CSAT trend (daily average)"]
+
+
 async def test_the_flows_page_shows_validation_status_and_diagrams(
         dashboard: Dashboard, supervisor: tuple[Client, str], tmp_path: Path) -> None:
     client, _ = supervisor
