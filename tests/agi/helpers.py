@@ -3,8 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
 
 from ivr.agi.protocol import split_like_asterisk
+
+#: Where the lookup node of tests/agi/flows/session.yaml sends its request.
+LOOKUP_PORT = 18931
+
+
+@contextlib.asynccontextmanager
+async def stalled_lookup(port: int = LOOKUP_PORT) -> AsyncIterator[asyncio.Event]:
+    """A lookup backend whose ``/account`` never answers while the block runs.
+
+    Yields an event set when the request arrives, so a test can hang up mid-lookup.
+    """
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        started.set()
+        await release.wait()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/account", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield started
+    finally:
+        release.set()
+        await runner.cleanup()
 
 
 def header(script: str = "main", uniqueid: str = "1700000000.1", **extra: str) -> bytes:

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
@@ -24,7 +23,7 @@ from ivr.calls.store import SqlStore, open_store
 from ivr.config import Config
 from ivr.serve.service import IvrService
 from ivr.serve.wiring import engine_call_factory, flows_loader
-from tests.agi.test_session import LOOKUP_PORT
+from tests.agi.helpers import stalled_lookup
 from tests.asterisk.fixtures import SERVICE_USER, AmiObserver, Sandbox, eventually
 from tests.asterisk.sipp import sip_call, sipp_available
 from tests.conftest import need
@@ -263,19 +262,7 @@ async def test_caller_hanging_up_during_digit_collection_leaves_an_abandoned_rec
 async def test_caller_hanging_up_during_a_lookup_leaves_an_abandoned_record(
     running: Running, ami_observer: AmiObserver
 ) -> None:
-    started, release = asyncio.Event(), asyncio.Event()
-
-    async def slow(request: web.Request) -> web.Response:
-        started.set()
-        await release.wait()
-        return web.json_response({"ok": True})
-
-    app = web.Application()
-    app.router.add_get("/account", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", LOOKUP_PORT).start()
-    try:
+    async with stalled_lookup() as started:
         # 3 (account), a pause for the next prompt, then the four digits; hang up mid-lookup.
         call_id = await originate(ami_observer, running.url, "3wwwwww1w2w3w4", wait_s=1,
                                   hold_s=3)
@@ -284,6 +271,3 @@ async def test_caller_hanging_up_during_a_lookup_leaves_an_abandoned_record(
         record = await running.stored(call_id)
         assert (record.outcome, record.outcome_node) == ("abandoned", "fetch")
         await eventually(lambda: running.service.server.active == 0)
-    finally:
-        release.set()
-        await runner.cleanup()

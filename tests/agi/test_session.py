@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aiohttp import web
 
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
@@ -17,12 +16,11 @@ from ivr.agi.session import CallSession, SessionDeps
 from ivr.flows.engine import Call
 from ivr.flows.flowset import FlowSet
 from ivr.flows.model import FlowFile
-from tests.agi.helpers import FakeAsterisk
+from tests.agi.helpers import FakeAsterisk, stalled_lookup
 from tests.agi.memstore import MemoryStore
 
 FLOWS = Path(__file__).with_name("flows") / "session.yaml"
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
-LOOKUP_PORT = 18931
 
 
 def flowset() -> FlowSet:
@@ -140,20 +138,7 @@ async def test_hangup_during_digit_collection_is_abandoned_there(harness: Harnes
 
 async def test_hangup_during_lookup_cancels_it_and_is_abandoned_there(harness: Harness) -> None:
     fds = _fds()
-    started, release = asyncio.Event(), asyncio.Event()
-
-    async def slow(request: web.Request) -> web.Response:
-        started.set()
-        await release.wait()
-        return web.json_response({"ok": True})
-
-    app = web.Application()
-    app.router.add_get("/account", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", LOOKUP_PORT)
-    await site.start()
-    try:
+    async with stalled_lookup() as started:
         peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.4")
         await _menu(peer, "200 result=51 endpos=800")
         await peer.command()
@@ -169,8 +154,5 @@ async def test_hangup_during_lookup_cancels_it_and_is_abandoned_there(harness: H
         await peer.close()
         await asyncio.sleep(0.05)
         assert _our_tasks() == []
-    finally:
-        release.set()
-        await runner.cleanup()
     await asyncio.sleep(0.05)
     assert _fds() == fds
