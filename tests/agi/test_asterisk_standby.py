@@ -12,11 +12,10 @@ import uuid
 
 import pytest
 
-from tests.agi.test_asterisk_e2e import Running, running
+from tests.agi.live import Running
 from tests.asterisk.fixtures import AmiObserver
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
-__all__ = ["running"]
 
 
 def _closed_port() -> int:

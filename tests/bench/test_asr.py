@@ -8,9 +8,7 @@ import pytest
 
 from ivr.bench import asr
 from ivr.speech.models import LoadedModel
-from tests.speech.fixtures import Speak, ko_model, speak
-
-__all__ = ["ko_model", "speak"]  # fixtures used by this module
+from tests.speech.fixtures import Speak
 
 pytestmark = pytest.mark.vosk
 

@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from ivr.speech.models import LoadedModel
-from tests.speech.fixtures import Speak, ko_model, speak
-
-__all__ = ["ko_model", "speak"]  # fixtures used by this module
+from tests.speech.fixtures import Speak
 
 pytestmark = pytest.mark.vosk
 

@@ -31,10 +31,8 @@ from ivr.speech.endpoint import Endpointer, EndpointSettings, SpeechStarted
 from ivr.speech.gather import SpeechService, gather
 from ivr.speech.listen import Turn
 from ivr.speech.models import LoadedModel, shared_registry
-from tests.asterisk.fixtures import AmiObserver, Sandbox, ami_observer, asterisk
+from tests.asterisk.fixtures import AmiObserver, Sandbox
 from tests.speech.fixtures import korean_menu_node
-
-__all__ = ["ami_observer", "asterisk", "rig"]  # fixtures for the test modules that import them
 
 #: The Korean test flow's main menu: options said with one word each, keys 1-8.
 MENU = korean_menu_node()

@@ -17,7 +17,6 @@ from ivr.speech.gather import SpeechService
 from ivr.speech.listen import Turn
 from ivr.speech.record_fallback import RecordPaths
 from ivr.speech.wav import read_pcm
-from tests.asterisk.fixtures import ami_observer, asterisk
 from tests.conftest import ROOT
 from tests.speech.asterisk_rig import (
     LONG_PROMPT,
@@ -27,11 +26,8 @@ from tests.speech.asterisk_rig import (
     key_call,
     korean_menu,
     place_call,
-    rig,
 )
 from tests.speech.fixtures import Speak
-
-__all__ = ["ami_observer", "asterisk", "rig"]  # fixtures used here
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.vosk, pytest.mark.slow]
 

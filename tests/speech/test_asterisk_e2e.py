@@ -12,7 +12,6 @@ from ivr.speech.gather import gather
 from ivr.speech.listen import Turn
 from ivr.speech.record_fallback import RecordPaths, record_and_recognise
 from ivr.speech.wav import read_pcm
-from tests.asterisk.fixtures import ami_observer, asterisk
 from tests.conftest import ROOT
 from tests.speech.asterisk_rig import (
     FRAME_S,
@@ -23,12 +22,9 @@ from tests.speech.asterisk_rig import (
     key_call,
     korean_menu,
     place_call,
-    rig,
     run_menu_call,
 )
 from tests.speech.fixtures import Speak
-
-__all__ = ["ami_observer", "asterisk", "rig"]  # fixtures used here
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.vosk, pytest.mark.slow]
 

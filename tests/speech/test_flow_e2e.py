@@ -23,12 +23,9 @@ from ivr.serve.service import IvrService, MakeCall
 from ivr.speech.agi_turn import SpeechTurns
 from ivr.speech.gather import SpeechService
 from ivr.speech.wav import read_pcm
-from tests.asterisk.fixtures import ami_observer, asterisk
 from tests.conftest import ROOT
-from tests.speech.asterisk_rig import FRAME_S, Phone, Rig, place_call, rig
+from tests.speech.asterisk_rig import FRAME_S, Phone, Rig, place_call
 from tests.speech.fixtures import HERE, Speak, korean_menu_node
-
-__all__ = ["ami_observer", "asterisk", "rig"]  # fixtures used here
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.vosk, pytest.mark.slow]
 
