@@ -12,7 +12,7 @@ import pytest
 
 from ivr.cli import main
 from tests.conftest import need
-from tests.flows.test_graph import SVG, parse_svg
+from tests.flows.svg import SVG, parse_svg
 from tests.flowsets import EXAMPLE, ROOT, example_flowset
 
 
