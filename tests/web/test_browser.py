@@ -77,10 +77,19 @@ def _tour(driver: webdriver.Chrome, base: str) -> dict[str, object]:
 
     driver.find_element(By.LINK_TEXT, "Flows").click()
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".diagram img")))
+    # Diagrams load lazily: bring each into view, then wait until every one has drawn.
+    driver.execute_script(
+        "document.querySelectorAll('.diagram img').forEach(i => i.scrollIntoView());"
+        "window.scrollTo(0, 0);")
+    wait.until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('.diagram img')]"
+        ".every(i => i.complete && i.naturalWidth > 0);"))
+    flow_diagrams = driver.execute_script(
+        "return [...document.querySelectorAll('.diagram img')].map(i => i.naturalWidth > 0);")
     _shot(driver, "06-flows")
     return {"all_rows": all_rows, "filtered": filtered, "journey": journey,
             "diagram": diagram_loaded, "played": played, "containment": containment,
-            "charts": charts}
+            "charts": charts, "flow_diagrams": flow_diagrams}
 
 
 async def test_a_supervisor_reviews_calls_in_a_real_browser(
@@ -103,6 +112,7 @@ async def test_a_supervisor_reviews_calls_in_a_real_browser(
     assert seen["containment"] == "20.0%"
     assert isinstance(seen["charts"], int)
     assert seen["charts"] >= 4
+    assert seen["flow_diagrams"] == [True, True, True]  # account, csat, main all drawn
     for name in ("01-login", "02-calls", "03-calls-filtered", "04-call", "05-metrics",
                  "06-flows"):
         assert (SHOTS / f"{name}.png").stat().st_size > 10_000
