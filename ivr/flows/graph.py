@@ -148,9 +148,11 @@ class _Builder:
             note = f"Keys in every menu unless noted: {keys}"
             rows.append(f'<FONT POINT-SIZE="10" COLOR="{_MUTED}">{html(note)}</FONT>')
         rows.append(
+            # One text run: dot places separate runs by its own font metrics, which leaves a
+            # gap when the browser draws the SVG with another font.
             f'<FONT POINT-SIZE="10" COLOR="{_MUTED}">'
-            + html("dashed: retries and failure exits · prompts shown in ")
-            + f"<I>{html(self.language)}</I></FONT>"
+            + html(f"dashed: retries and failure exits · prompts shown in {self.language}")
+            + "</FONT>"
         )
         return "<" + "<BR/>".join(rows) + "<BR/> >"
 

@@ -98,6 +98,8 @@ def test_retries_failures_branches_and_lookups_are_drawn(example: FlowSet) -> No
     assert edges["check_found->not_found"][0].texts == ["else"]
     assert any("error" in t for t in edges["fetch_balance->lookup_failed"][0].texts)
     assert any("0 operator" in t for t in texts)  # global keys noted
+    # The legend is one text run, so browsers cannot draw it with a gap before the language.
+    assert any(t.endswith("prompts shown in en") for t in texts)
 
 
 def test_sensitive_collect_is_marked(example: FlowSet) -> None:
