@@ -52,6 +52,9 @@ class StoreConfig(_Section):
 
     url: str = "sqlite:///ivr-data/calls.sqlite3"
     retention_days: int | None = None
+    #: A call waits this long for each step to commit before the caller hears the next
+    #: thing; past it (a database outage) the call goes on and the write is retried.
+    commit_wait_s: float = Field(default=2.0, ge=0, le=30)
 
 
 class SpeechConfig(_Section):

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
-#: Fixtures shared across packages: the Asterisk sandbox, the Korean model and espeak-ng
-#: phrases, and the speech rig on the real Asterisk.
-pytest_plugins = ("tests.asterisk.fixtures", "tests.speech.fixtures", "tests.speech.asterisk_rig")
+#: Fixtures shared across packages: the Asterisk sandbox, a call store on each backend,
+#: the Korean model and espeak-ng phrases, and the speech rig on the real Asterisk.
+pytest_plugins = (
+    "tests.asterisk.fixtures", "tests.calls.stores", "tests.speech.fixtures",
+    "tests.speech.asterisk_rig",
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

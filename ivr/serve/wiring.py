@@ -45,7 +45,7 @@ def flows_loader() -> Loader:
 
 async def open_store(config: Config, instance: str) -> SqlStore:
     """Open the configured store and close the calls a crash of *instance* left unfinished."""
-    store = await stores.open_store(config.store.url)
+    store = await stores.open_store(config.store.url, config.store.commit_wait_s)
     closed = await store.close_interrupted(instance, datetime.now(UTC))
     if closed:
         log.warning("%d calls were cut off when this instance (%s) last stopped; "

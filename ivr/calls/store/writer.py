@@ -1,12 +1,14 @@
-"""One background task that applies call-store writes in order, in batches.
+"""One background task that applies call-store writes in order, in batches (group commit).
 
-Callers hand over a write and return at once, so a slow or locked database
-never holds up a caller's call. Writes that arrive while a batch commits are
-committed together in the next transaction, which keeps SQLite (one writer)
-fast under load. A failed batch is retried with back-off rather than dropped:
-the journey of a call is what supervisors come for. Only a write that fails
-for a reason no retry can cure (*transient* says which) is logged and dropped,
-alone, so one bad write cannot stall every call behind it.
+A write handed over returns a future that completes when the transaction
+holding it has committed, so a call can wait until what it just did is on
+disk before the caller hears the next thing. Writes that arrive while a batch
+commits are committed together in the next transaction: many calls share one
+commit, which keeps SQLite (one writer) fast under load. A failed batch is
+retried with back-off rather than dropped: the journey of a call is what
+supervisors come for. Only a write that fails for a reason no retry can cure
+(*transient* says which) is logged and dropped, alone, so one bad write
+cannot stall every call behind it; its future then carries the error.
 """
 
 from __future__ import annotations
@@ -44,22 +46,34 @@ class BackgroundWriter(Generic[C]):
     ) -> None:
         self._transaction = transaction
         self._transient = transient
-        self._queue: asyncio.Queue[Write[C]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Write[C], asyncio.Future[None]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._uncommitted = 0
+        #: Transactions committed so far (writes per commit shows group commit at work).
+        self.commits = 0
 
-    def submit(self, write: Write[C]) -> None:
-        """Queue *write*; it is applied after every write submitted before it."""
+    def submit(self, write: Write[C]) -> asyncio.Future[None]:
+        """Queue *write*; it is applied after every write submitted before it.
+
+        The returned future is done once the write is committed (or, for a write
+        that can never be applied, carries that error). Nobody has to await it:
+        the write is committed either way.
+        """
         if self._closed:
             raise WriterClosed("the call store is closed")
-        self._queue.put_nowait(write)
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._queue.put_nowait((write, done))
+        self._uncommitted += 1
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
+            self._task = loop.create_task(self._run(), name="store-writer")
+        return done
 
     @property
     def pending(self) -> int:
-        """Writes not yet committed."""
-        return self._queue.qsize()
+        """Writes not yet committed (queued or in the transaction now running)."""
+        return self._uncommitted
 
     async def flush(self) -> None:
         """Wait until everything submitted so far is committed."""
@@ -82,30 +96,42 @@ class BackgroundWriter(Generic[C]):
             try:
                 await self._commit(batch)
             finally:
-                for _ in batch:
+                for _, done in batch:
+                    self._uncommitted -= 1
                     self._queue.task_done()
+                    if not done.done():  # cancelled while committing: a waiter learns it
+                        done.set_exception(WriterClosed("the call store closed mid-commit"))
+                        done.exception()  # retrieved: nobody is obliged to await a write
 
-    async def _commit(self, batch: list[Write[C]]) -> None:
-        if await self._retrying(batch):
+    async def _commit(self, batch: list[tuple[Write[C], asyncio.Future[None]]]) -> None:
+        if await self._retrying([write for write, _ in batch]) is None:
+            for _, done in batch:
+                done.set_result(None)
             return
         # Some write is bad (a bug, not an outage): apply the others, drop only that one.
-        for write in batch:
-            if not await self._retrying([write]):
+        for write, done in batch:
+            error = await self._retrying([write])
+            if error is None:
+                done.set_result(None)
+            else:
                 log.error("call store dropped a write it can never apply (see the error above)")
+                done.set_exception(error)
+                done.exception()  # retrieved here: nobody is obliged to await a write
 
-    async def _retrying(self, batch: list[Write[C]]) -> bool:
-        """Commit *batch*, retrying while the database is unavailable; False if it cannot be."""
+    async def _retrying(self, batch: list[Write[C]]) -> Exception | None:
+        """Commit *batch*, retrying while the database is unavailable; the error if it cannot be."""
         delay = RETRY_FIRST_S
         while True:
             try:
                 await self._transaction(batch)
-                return True
+                self.commits += 1
+                return None
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 if not self._transient(exc):
                     log.warning("call store write failed: %r", exc)
-                    return False
+                    return exc
                 log.warning("call store unavailable (%s); retrying %d changes in %.2fs",
                             exc, len(batch), delay)
                 await asyncio.sleep(delay)

@@ -129,15 +129,40 @@ async def test_naive_times_are_refused_rather_than_guessed(store: SqlStore) -> N
     assert await store.get("naive") is None
 
 
-async def test_writes_return_while_the_database_is_locked(tmp_path: Path) -> None:
+async def test_a_write_returns_only_once_it_is_committed(store_url: str) -> None:
+    store = await open_store(store_url)
+    other = await open_store(store_url)  # another process's view: sees only what is committed
+    try:
+        rec = call("durable.1")
+        await store.begin(rec)
+        await store.append(rec.call_id, [entry(0, "call_started"),
+                                         entry(1, "node_entered", "menu")])
+        # No flush: what returned is already visible to another connection.
+        seen = await other.get("durable.1")
+        assert seen is not None
+        assert seen.outcome_node == "menu"
+    finally:
+        await other.close()
+        await store.close()
+
+
+async def test_many_calls_share_one_commit(store: SqlStore) -> None:
+    before = store.commits
+    await asyncio.gather(*(store.begin(call(f"group.{n}")) for n in range(40)))
+    assert await _count(store) == 40
+    assert 0 < store.commits - before < 40  # writes that waited together committed together
+
+
+async def test_a_locked_database_holds_a_call_for_commit_wait_s_at_most(tmp_path: Path) -> None:
     path = tmp_path / "locked.sqlite3"
-    store = await open_store(f"sqlite:///{path}")
+    store = await open_store(f"sqlite:///{path}", commit_wait_s=0.2)
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        # A caller's call hands its write over and goes on at once.
-        await asyncio.wait_for(store.begin(call("while-locked")), 0.05)
-        await asyncio.sleep(0.3)
+        # The caller's call waits a little for the disk, then goes on; the write is kept.
+        await asyncio.wait_for(store.begin(call("while-locked")), 2)
+        assert store.late_commits == 1
+        assert store.pending() == 1
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()

@@ -79,3 +79,25 @@ async def test_one_bad_write_is_dropped_alone_and_the_rest_are_kept() -> None:
     await writer.flush()
     assert db.rows == ["a", "c", "d"]
     await writer.close()
+
+
+async def test_a_write_s_future_completes_when_its_transaction_commits() -> None:
+    db = Db(outages=2)
+    writer: BackgroundWriter[list[str]] = BackgroundWriter(db.transaction, transient)
+    done = writer.submit(add("a"))
+    assert not done.done()
+    await asyncio.wait_for(done, 5)
+    assert db.rows == ["a"]  # not before: the outage was waited out first
+    assert writer.commits == 1
+    await writer.close()
+
+
+async def test_a_bad_write_s_future_carries_its_error_and_the_others_succeed() -> None:
+    db = Db()
+    writer: BackgroundWriter[list[str]] = BackgroundWriter(db.transaction, transient)
+    futures = [writer.submit(add(value)) for value in ("a", "bad", "c")]
+    results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 5)
+    assert results[0] is None
+    assert results[2] is None
+    assert isinstance(results[1], Bug)
+    await writer.close()

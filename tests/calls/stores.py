@@ -1,4 +1,7 @@
-"""A call store per test, on SQLite and on PostgreSQL: the same tests run against both."""
+"""A call store per test, on SQLite and on PostgreSQL: the same tests run against both.
+
+Registered in tests/conftest.py, so any package (the crash test too) can use them.
+"""
 
 from __future__ import annotations
 
