@@ -192,7 +192,7 @@ async def test_kill_9_at_any_moment_leaves_every_call_where_it_was(
         if c.ended_at < killed_at:
             assert got == finished, (c, got)  # the service ended this call before the kill
             continue
-        allowed = {(None, node) for node in _allowed(c.heard)}
+        allowed: set[tuple[str | None, str | None]] = {(None, n) for n in _allowed(c.heard)}
         if CHAIN[-1] in _allowed(c.heard):
             allowed.add(finished)  # finish committed; the kill came before the socket closed
         assert got in allowed, (c, got, f"kill at {moment}s")
