@@ -14,17 +14,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql import Insert
 
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.calls.store import rows, schema
+from ivr.calls.store.batch import Tx
 from ivr.calls.store.migrations import migrate
 from ivr.calls.store.writer import BackgroundWriter, Write, WriterClosed
 
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: How long a call waits for its write to commit before it goes on regardless.
 COMMIT_WAIT_S = 2.0
+#: Seconds between two warnings that commits are late.
+LATE_LOG_EVERY_S = 10.0
 
 class StoreUrlError(ValueError):
     """``store.url`` names no database this release can use."""
@@ -86,8 +90,8 @@ class SqlStore:
         self.commit_wait_s = commit_wait_s
         #: Writes a call stopped waiting for (the database was slower than ``commit_wait_s``).
         self.late_commits = 0
-        self._writer: BackgroundWriter[AsyncConnection] = BackgroundWriter(self._apply,
-                                                                           is_transient)
+        self._late_logged_at = -LATE_LOG_EVERY_S
+        self._writer: BackgroundWriter[Tx] = BackgroundWriter(self._apply, is_transient)
         #: Next timeline seq per call in progress (learned from the database when unknown).
         self._next_seq: dict[str, int] = {}
 
@@ -114,9 +118,9 @@ class SqlStore:
         _aware(record.started_at)
         values = rows.begin_row(record)
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(tx: Tx) -> None:
             # The timeline arrives through append (or finish), never twice.
-            await conn.execute(self._insert_ignore(values))
+            tx.add_call(values)
 
         await self._committed(self._writer.submit(write))
 
@@ -125,8 +129,8 @@ class SqlStore:
         batch = list(entries)
         _aware(*(e.at for e in batch))
 
-        async def write(conn: AsyncConnection) -> None:
-            await self._add_entries(conn, call_id, batch)
+        async def write(tx: Tx) -> None:
+            tx.add_timeline(call_id, batch)
 
         await self._committed(self._writer.submit(write))
 
@@ -136,11 +140,12 @@ class SqlStore:
         values = rows.finish_row(record)
         entries = list(record.timeline)
 
-        async def write(conn: AsyncConnection) -> None:
-            await conn.execute(self._insert_ignore(rows.begin_row(record)))
-            stored = await self._seq(conn, record.call_id)
-            await self._add_entries(conn, record.call_id, entries[stored:])
-            await conn.execute(
+        async def write(tx: Tx) -> None:
+            tx.add_call(rows.begin_row(record))
+            stored = await tx.stored_entries(record.call_id)
+            tx.add_timeline(record.call_id, entries[stored:])
+            await tx.flush()
+            await tx.conn.execute(
                 update(schema.calls).where(schema.calls.c.call_id == record.call_id)
                 .values(**values)
             )
@@ -156,16 +161,15 @@ class SqlStore:
         entry = TimelineEntry(at, "after_ivr", None, {"status": status, "agent": agent,
                                                        "wait_s": wait_s, "talk_s": talk_s})
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(tx: Tx) -> None:
+            await tx.flush()
+            conn = tx.conn
             found = await conn.execute(
                 update(schema.calls).where(schema.calls.c.call_id == call_id).values(
                     after_ivr_status=status, agent=agent, queue_wait_s=wait_s, talk_s=talk_s)
             )
             if found.rowcount:
-                seq = await self._seq(conn, call_id)
-                await conn.execute(schema.timeline.insert(), rows.timeline_rows(call_id, seq,
-                                                                                 [entry]))
-                self._next_seq[call_id] = seq + 1
+                tx.add_timeline(call_id, [entry], progress=False)  # the IVR part is over
 
         # Nobody listens to the IVR any more: AMI handling need not wait for the disk.
         self._writer.submit(write)
@@ -180,8 +184,12 @@ class SqlStore:
         except TimeoutError:
             # The write stays queued and is retried; the caller must not wait on an outage.
             self.late_commits += 1
-            log.warning("call store did not commit within %.1fs; the call goes on and the "
-                        "write is kept and retried", self.commit_wait_s)
+            now = time.monotonic()
+            if now - self._late_logged_at >= LATE_LOG_EVERY_S:  # one line, not one per step
+                self._late_logged_at = now
+                log.warning("call store did not commit within %.1fs (%d times so far); calls "
+                            "go on and their writes are kept and retried",
+                            self.commit_wait_s, self.late_commits)
         except Exception:
             pass  # a write that can never be applied: the writer logged it and dropped it alone
 
@@ -235,40 +243,20 @@ class SqlStore:
 
     # Internals ------------------------------------------------------------------------
 
-    async def _apply(self, batch: list[Write[AsyncConnection]]) -> None:
+    async def _apply(self, batch: list[Write[Tx]]) -> None:
         try:
             async with self.engine.begin() as conn:
+                tx = Tx(conn, self._insert_ignore, self._next_seq)
                 for write in batch:
-                    await write(conn)
+                    await write(tx)
+                await tx.flush()
         except BaseException:
             # The rolled-back batch may have advanced seq counters; relearn them.
             self._next_seq.clear()
             raise
 
-    def _insert_ignore(self, values: dict[str, Any]) -> Insert:
+    def _insert_ignore(self) -> Insert:
         # The same call handed over twice (a retried write) must be stored once.
         if self.dialect == "postgresql":
-            return postgresql.insert(schema.calls).values(**values).on_conflict_do_nothing()
-        return sqlite.insert(schema.calls).values(**values).on_conflict_do_nothing()
-
-    async def _seq(self, conn: AsyncConnection, call_id: str) -> int:
-        if call_id not in self._next_seq:
-            last = (await conn.execute(
-                select(func.max(schema.timeline.c.seq))
-                .where(schema.timeline.c.call_id == call_id))).scalar()
-            self._next_seq[call_id] = 0 if last is None else int(last) + 1
-        return self._next_seq[call_id]
-
-    async def _add_entries(self, conn: AsyncConnection, call_id: str,
-                           entries: Sequence[TimelineEntry]) -> None:
-        if not entries:
-            return
-        seq = await self._seq(conn, call_id)
-        await conn.execute(schema.timeline.insert(), rows.timeline_rows(call_id, seq, entries))
-        self._next_seq[call_id] = seq + len(entries)
-        c = schema.calls.c
-        values: dict[str, Any] = rows.progress(entries)
-        said = rows.transcripts(entries)
-        if said:
-            values["transcript"] = func.trim(c.transcript + " " + said)
-        await conn.execute(update(schema.calls).where(c.call_id == call_id).values(**values))
+            return postgresql.insert(schema.calls).on_conflict_do_nothing()
+        return sqlite.insert(schema.calls).on_conflict_do_nothing()
