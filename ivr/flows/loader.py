@@ -295,7 +295,7 @@ def _schema_problems(
             shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
             message = f"{where}: {error['msg']}{shown}"
             hint = None
-            if isinstance(got, bool) and kind == "string_type":
+            if isinstance(got, bool) and kind in ("string_type", "value_error"):
                 # YAML 1.1 reads bare on/off/yes/no as booleans.
                 hint = "YAML reads on/off/yes/no as true/false: put the word in quotes"
         if path in seen and kind not in ("extra_forbidden", "missing"):

@@ -18,6 +18,7 @@ from ivr.flows.parts import (
     GlobalKeys,
     PromptField,
     Strict,
+    builtin,
     dtmf_key,
 )
 
@@ -184,7 +185,9 @@ class Set(_Base):
     @classmethod
     def _stringify(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: "" if v is None else str(v) for k, v in value.items()}
+            # Booleans stay booleans so the schema error says to quote yes/no/on/off.
+            return {k: "" if v is None else v if isinstance(v, bool) else str(v)
+                    for k, v in value.items()}
         return value
 
 
@@ -192,10 +195,8 @@ class Callback(Strict):
     """Offer "press 1 to be called back" when the wait is long."""
 
     when_wait_over: float = Field(default=120, gt=0)
-    prompt: PromptField = (
-        "All our agents are busy. Press 1 to be called back, or stay on the line."
-    )
-    confirmation: PromptField = "Thank you. We will call you back at this number."
+    prompt: PromptField = Field(default_factory=lambda: builtin("callback_offer"))
+    confirmation: PromptField = Field(default_factory=lambda: builtin("callback_confirmation"))
 
 
 class QueueNode(_Base):
@@ -235,7 +236,7 @@ class Voicemail(_Base):
     silence: int = Field(default=5, gt=0, le=60)
     beep: bool = True
     #: Played after the message, before hanging up.
-    goodbye: PromptField | None = "Thank you. Goodbye."
+    goodbye: PromptField | None = Field(default_factory=lambda: builtin("voicemail_goodbye"))
 
 
 class Record(_Base):
@@ -256,7 +257,7 @@ class Survey(_Base, _Retries):
     type: Literal["survey"]
     kind: Literal["csat", "nps"] = "csat"
     prompt: PromptField
-    thanks: PromptField | None = "Thank you for your feedback."
+    thanks: PromptField | None = Field(default_factory=lambda: builtin("survey_thanks"))
     next: str | None = None
 
 
