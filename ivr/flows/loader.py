@@ -11,49 +11,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ivr.flows.flowset import FlowSet
 from ivr.flows.model import FlowFile
 from ivr.flows.nodes import Node
 from ivr.flows.problems import FlowErrors, Problem, did_you_mean
+from ivr.flows.yamlread import DocPath, Mark, Positions, parse_text
 
-#: A path into the document: keys and list indexes from the top.
-DocPath = tuple[str | int, ...]
-_KEY = "<key>"
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """Where something was written: file, 1-based line and column."""
-
-    file: str
-    line: int
-    col: int
-
-
-@dataclass
-class Positions:
-    """Marks of every value (and every mapping key) in the merged document."""
-
-    values: dict[DocPath, Mark] = field(default_factory=dict)
-    keys: dict[DocPath, Mark] = field(default_factory=dict)
-
-    def value(self, path: DocPath) -> Mark:
-        """The mark of the value at *path*, or of its closest written ancestor."""
-        while path not in self.values and path:
-            path = path[:-1]
-        return self.values.get(path, Mark("?", 1, 1))
-
-    def key(self, path: DocPath) -> Mark:
-        """The mark of the key naming *path* (falls back to the value)."""
-        return self.keys.get(path) or self.value(path)
+__all__ = ["DocPath", "LoadedFlowSet", "Mark", "Positions", "load_flowset", "parse_flowset"]
 
 
 @dataclass(frozen=True)
@@ -69,8 +40,29 @@ def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSe
     """Load *path* and its includes; raise :class:`FlowErrors` if anything is wrong.
 
     ``file:`` prompts are looked up in *recordings_dir* (default: ``recordings/``
-    beside *path*).
+    beside *path*). Nothing else escapes: a loader error is never a traceback.
     """
+    return _guarded(str(path), lambda: _load(path, recordings_dir))
+
+
+def parse_flowset(text: str, filename: str = "flows.yaml") -> LoadedFlowSet:
+    """Load flows from *text* (includes resolve against the current directory)."""
+    return _guarded(filename, lambda: _parse(text, filename))
+
+
+def _guarded(filename: str, load: Callable[[], LoadedFlowSet]) -> LoadedFlowSet:
+    try:
+        return load()
+    except FlowErrors:
+        raise
+    except Exception as exc:  # the safety net: report, never a traceback
+        raise FlowErrors([Problem(
+            filename, 1, 1, f"cannot load this file ({type(exc).__name__}: {exc})",
+            "this is a bug in ivr's checks; please report it with the file",
+        )]) from exc
+
+
+def _load(path: Path, recordings_dir: Path | None) -> LoadedFlowSet:
     texts: dict[Path, str] = {}
     positions = Positions()
     problems: list[Problem] = []
@@ -94,11 +86,10 @@ def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSe
     return flowset
 
 
-def parse_flowset(text: str, filename: str = "flows.yaml") -> LoadedFlowSet:
-    """Load flows from *text* (includes resolve against the current directory)."""
+def _parse(text: str, filename: str) -> LoadedFlowSet:
     positions = Positions()
     problems: list[Problem] = []
-    data = _parse_text(text, filename, positions, problems, prefix=())
+    data = parse_text(text, filename, positions, problems, prefix=())
     if problems:
         raise FlowErrors(problems)
     data = data if isinstance(data, dict) else {}
@@ -130,7 +121,7 @@ def _read(
         return {}
     texts[path] = text
     own = Positions()
-    data = _parse_text(text, str(path), own, problems, prefix=())
+    data = parse_text(text, str(path), own, problems, prefix=())
     if not isinstance(data, dict):
         if data is not None:
             problems.append(Problem(str(path), 1, 1, "the file must be a mapping",
@@ -193,59 +184,6 @@ def _merge(
             problems.append(Problem(mark.file, mark.line, mark.col,
                                     f"an included file may only hold flows, calendars and "
                                     f"queues, not {key!r}", "move it to the main file"))
-
-
-def _parse_text(
-    text: str, filename: str, positions: Positions, problems: list[Problem], prefix: DocPath
-) -> Any:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        problems.append(Problem(filename, line, col, f"YAML syntax: {what}",
-                                _yaml_hint(what)))
-        return None
-    if root is None:
-        return None
-    return _build(root, filename, positions, problems, prefix)
-
-
-def _yaml_hint(problem: str) -> str:
-    if "indent" in problem or "mapping values" in problem:
-        return "check the indentation, and quote text that contains ': '"
-    if "tab" in problem:
-        return "indent with spaces, not tabs"
-    return "check quotes, colons and indentation around here"
-
-
-_CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar construction is used
-
-
-def _build(
-    node: yaml.Node, filename: str, positions: Positions, problems: list[Problem], path: DocPath
-) -> Any:
-    positions.values[path] = Mark(filename, node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        _CONSTRUCTOR.flatten_mapping(node)
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _CONSTRUCTOR.construct_object(key_node, deep=True)
-            key = str(key) if isinstance(key, int | float) and not isinstance(key, bool) else key
-            child = (*path, key)
-            key_mark = Mark(filename, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in out:
-                problems.append(Problem(filename, key_mark.line, key_mark.col,
-                                        f"key {key!r} appears twice in this mapping",
-                                        "YAML keeps only the last one; remove the other"))
-            positions.keys[child] = key_mark
-            out[key] = _build(value_node, filename, positions, problems, child)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, filename, positions, problems, (*path, i))
-                for i, item in enumerate(node.value)]
-    return _CONSTRUCTOR.construct_object(node, deep=True)
 
 
 # Schema validation with positions ---------------------------------------------------------
