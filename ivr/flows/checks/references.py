@@ -29,11 +29,15 @@ def targets(fs: LoadedFlowSet) -> Iterator[Problem]:
         if edge.target.startswith("flow:"):
             wanted = edge.target.split(":")[1]
             if wanted not in fs.flows:
+                if edge.field == ("node",):  # a goto: the flow's own line is the mistake
+                    path = node_path(src_flow, src_node, "flow")
                 yield at(fs, path, f"no flow named {wanted!r}",
                          did_you_mean(wanted, fs.flows) or "define it under 'flows:'")
             else:
-                yield at(fs, path, f"flow {wanted!r} has no node {edge.target!r}",
-                         did_you_mean(edge.target.split(":")[-1], fs.flows[wanted].nodes))
+                missing = edge.target.split(":")[-1]
+                yield at(fs, path, f"flow {wanted!r} has no node {missing!r}",
+                         did_you_mean(missing, fs.flows[wanted].nodes)
+                         or f"name one of the nodes of flow {wanted!r}")
         else:
             yield at(fs, path, f"{edge.target!r} is not a node of flow {src_flow!r}",
                      did_you_mean(edge.target, fs.flows[src_flow].nodes)

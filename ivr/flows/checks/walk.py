@@ -69,7 +69,8 @@ def edges(flowset: LoadedFlowSet) -> Iterator[Edge]:
                 yield Edge(src, ("else",), node.default)
             if isinstance(node, n.Goto):
                 target = f"flow:{node.flow}" + (f":{node.node}" if node.node else "")
-                yield Edge(src, ("flow",), target)
+                # Point at the line that names what is missing: 'node:' when it is given.
+                yield Edge(src, ("node",) if node.node else ("flow",), target)
 
 
 def prompts(flowset: LoadedFlowSet) -> Iterator[tuple[DocPath, Any, NodeId | None]]:
