@@ -169,6 +169,9 @@ class Lookup(_Base):
     assign: dict[str, str] = Field(default_factory=dict)
     #: Say this while waiting (covers a slow backend).
     hold_prompt: PromptField | None = None
+    #: Parts of the reply that are secrets (``card.number``, starting at ``result`` or an
+    #: ``assign`` name): kept for later lookups, never spoken, stored, shared or logged.
+    sensitive_results: list[str] = Field(default_factory=list)
     next: str
     on_error: str
 
@@ -178,6 +181,9 @@ class Set(_Base):
 
     type: Literal["set"]
     variables: dict[str, str] = Field(default_factory=dict)
+    #: Variables of this node that hold sensitive values (copies of a PIN for a lookup):
+    #: never stored or shown. Copying a sensitive value anywhere else is an error.
+    sensitive: list[str] = Field(default_factory=list)
     language: str | None = None
     next: str
 

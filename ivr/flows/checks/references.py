@@ -7,8 +7,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ivr.flows import nodes as n
+from ivr.flows.builtin_prompts import BUILTIN_PROMPTS
 from ivr.flows.checks.walk import at, edges, node_path, prompt_parts, prompts, resolve
-from ivr.flows.parts import PromptPart
+from ivr.flows.parts import BuiltinText, PromptPart
 from ivr.flows.problems import Problem, did_you_mean
 
 if TYPE_CHECKING:
@@ -111,3 +112,31 @@ def recording_files(fs: LoadedFlowSet) -> Iterator[Problem]:
             elif not (base / rel).exists() and not (base / rel).with_suffix(".wav").exists():
                 yield at(fs, (*leaf, "file"), f"recording {part.file!r} not found in {base}",
                          "add the file, or use text: to have it synthesised")
+
+
+def builtin_prompts(fs: LoadedFlowSet) -> Iterator[Problem]:
+    """Every built-in prompt exists in every language of ``settings.languages``.
+
+    A language the project does not ship (say ``fr``) needs the flow's own texts
+    under ``settings.prompts``; otherwise its callers would hear English.
+    """
+    settings = fs.settings
+    own = settings.prompts
+    for name in own:
+        if name not in BUILTIN_PROMPTS:
+            yield at(fs, ("settings", "prompts", name), f"no built-in prompt named {name!r}",
+                     did_you_mean(name, BUILTIN_PROMPTS)
+                     or f"built-ins are {', '.join(BUILTIN_PROMPTS)}", key=True)
+    # A flow that set its own apology for every language needs no built-in one.
+    replaced = {f for f in ("no_input", "no_match")
+                if not isinstance(getattr(settings, f), BuiltinText)}
+    for i, lang in enumerate(settings.languages):
+        missing = [name for name, texts in BUILTIN_PROMPTS.items()
+                   if name not in replaced and lang not in texts
+                   and lang not in own.get(name, {})]
+        if missing:
+            example = missing[0]
+            yield at(fs, ("settings", "languages", i),
+                     f"built-in prompts missing in {lang!r}: {', '.join(missing)}",
+                     f"add them under settings.prompts, e.g. prompts: {{{example}: "
+                     f"{{{lang}: \"…\"}}}}")

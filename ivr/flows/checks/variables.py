@@ -30,7 +30,7 @@ from ivr.flows.checks.walk import (
 )
 from ivr.flows.parts import PromptPart
 from ivr.flows.problems import Problem
-from ivr.flows.template import TemplateError, template_fields, root
+from ivr.flows.template import TemplateError, root, template_fields
 
 if TYPE_CHECKING:
     from ivr.flows.loader import DocPath, LoadedFlowSet
