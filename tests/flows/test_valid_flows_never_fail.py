@@ -19,19 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr.flows import effects as fx
+from ivr.flows import events as ev
 from ivr.flows.engine import Call
-from ivr.flows.events import (
-    Digits,
-    Event,
-    Hangup,
-    LookupDone,
-    LookupFailed,
-    NoInput,
-    PlaybackDone,
-    QueueStatus,
-    Recorded,
-    SpeechHeard,
-)
 from ivr.flows.loader import parse_flowset
 from ivr.flows.parts import WEEKDAYS
 
@@ -175,30 +164,30 @@ flows:
 """
 
 
-def answer(pending: fx.Blocking) -> st.SearchStrategy[Event]:
+def answer(pending: fx.Blocking) -> st.SearchStrategy[ev.Event]:
     """What a random caller, Asterisk or a backend might answer to *pending*."""
-    hang = st.just(Hangup())
+    hang = st.just(ev.Hangup())
     if isinstance(pending, fx.Play):
-        return st.one_of(st.just(PlaybackDone()), st.builds(Digits, st.text("0123456789*#",
+        return st.one_of(st.just(ev.PlaybackDone()), st.builds(ev.Digits, st.text("0123456789*#",
                                                                              max_size=3)), hang)
     if isinstance(pending, fx.Gather):
-        options: list[st.SearchStrategy[Event]] = [st.just(NoInput()), hang]
+        options: list[st.SearchStrategy[ev.Event]] = [st.just(ev.NoInput()), hang]
         if pending.digits is not None:
-            options.append(st.builds(Digits, st.text("0123456789*#", max_size=8),
+            options.append(st.builds(ev.Digits, st.text("0123456789*#", max_size=8),
                                      st.sampled_from([None, "#"])))
         if pending.speech is not None:
-            options.append(st.builds(SpeechHeard, st.sampled_from(["gold", "balance", "uh"]),
+            options.append(st.builds(ev.SpeechHeard, st.sampled_from(["gold", "balance", "uh"]),
                                      st.floats(0, 1)))
         return st.one_of(*options)
     if isinstance(pending, fx.Lookup):
         reply = st.one_of(st.none(), st.fixed_dictionaries({"amount": st.sampled_from(
             ["42.50", 7, None, True, "고객"])}), st.just({"other": [1, 2]}))
-        return st.one_of(st.builds(LookupDone, st.sampled_from([200, 404, 500]), reply),
-                         st.builds(LookupFailed, st.sampled_from(["timeout", "refused"])), hang)
+        return st.one_of(st.builds(ev.LookupDone, st.sampled_from([200, 404, 500]), reply),
+                         st.builds(ev.LookupFailed, st.sampled_from(["timeout", "refused"])), hang)
     if isinstance(pending, fx.Record):
-        return st.one_of(st.builds(Recorded, st.just("vm/x.wav"), st.floats(0, 60)), hang)
+        return st.one_of(st.builds(ev.Recorded, st.just("vm/x.wav"), st.floats(0, 60)), hang)
     assert isinstance(pending, fx.CheckQueue), pending
-    return st.builds(QueueStatus, st.just(pending.queue), st.integers(0, 3), st.integers(0, 3),
+    return st.builds(ev.QueueStatus, st.just(pending.queue), st.integers(0, 3), st.integers(0, 3),
                      st.integers(0, 9), st.floats(0, 600), st.floats(0, 600))
 
 
