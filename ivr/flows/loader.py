@@ -119,6 +119,13 @@ def _read(
         problems.append(Problem(str(path), 1, 1, f"cannot read: {exc.strerror}",
                                 "check the path and permissions"))
         return {}
+    except UnicodeDecodeError as exc:
+        raw = path.read_bytes()[: exc.start]
+        line = raw.count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n") + 1) + 1
+        problems.append(Problem(str(path), line, col, "the file is not UTF-8 text",
+                                "save it as UTF-8 (most editors offer it under 'encoding')"))
+        return {}
     texts[path] = text
     own = Positions()
     data = parse_text(text, str(path), own, problems, prefix=())

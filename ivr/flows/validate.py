@@ -24,6 +24,7 @@ RULES: tuple[Rule, ...] = (
     references.queues_and_calendars,
     references.languages,
     references.builtin_prompts,
+    references.lookup_urls,
     references.recording_files,
     structure.duplicate_keys,
     structure.unreachable,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ivr.flows.checks.calendar import timezone_problem
 from ivr.flows.hours import RangeError, is_open, parse_range
-from ivr.flows.loader import parse_flowset
+from ivr.flows.loader import load_flowset, parse_flowset
 from ivr.flows.problems import FlowErrors, Problem
 from ivr.flows.yamlread import yaml_hint
 from tests.conftest import ROOT
@@ -177,3 +177,13 @@ def test_random_edits_of_the_shipped_file_never_raise_anything_but_problems(
         text = text[:at] + insert + text[at + cut:]
     found = problems(text)  # anything but FlowErrors fails the test
     assert all(p.line >= 1 and p.message for p in found)
+
+
+def test_a_file_that_is_not_utf8_is_named_at_the_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "flows.yaml"
+    path.write_bytes(b"version: 1\nflows: {}\n# caf\xe9 du coin\n")
+    with pytest.raises(FlowErrors) as caught:
+        load_flowset(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:3:6: error: the file is not UTF-8 text "
+        "(save it as UTF-8 (most editors offer it under 'encoding'))"]

@@ -1,16 +1,18 @@
-"""Rules about names that must exist: targets, queues, calendars, languages, recordings."""
+"""Rules about names that must exist: targets, queues, calendars, languages, recordings, URLs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ivr.flows import nodes as n
 from ivr.flows.builtin_prompts import BUILTIN_PROMPTS
 from ivr.flows.checks.walk import at, edges, node_path, prompt_parts, prompts, resolve
 from ivr.flows.parts import BuiltinText, PromptPart
 from ivr.flows.problems import Problem, did_you_mean
+from ivr.flows.template import render
 
 if TYPE_CHECKING:
     from ivr.flows.loader import LoadedFlowSet
@@ -140,3 +142,20 @@ def builtin_prompts(fs: LoadedFlowSet) -> Iterator[Problem]:
                      f"built-in prompts missing in {lang!r}: {', '.join(missing)}",
                      f"add them under settings.prompts, e.g. prompts: {{{example}: "
                      f"{{{lang}: \"…\"}}}}")
+
+
+def lookup_urls(fs: LoadedFlowSet) -> Iterator[Problem]:
+    """A lookup URL is http(s) with a host, whatever its variables hold."""
+    for flow_name, flow in fs.flows.items():
+        for name, node in flow.nodes.items():
+            if not isinstance(node, n.Lookup):
+                continue
+            try:
+                sample = render(node.url, {}, missing="x")
+            except ValueError:
+                continue  # a malformed template is reported by the variables rule
+            where = urlsplit(sample)
+            if where.scheme not in ("http", "https") or not where.netloc:
+                yield at(fs, node_path(flow_name, name, "url"),
+                         f"{node.url!r} is not an http:// or https:// URL with a host",
+                         "write it like http://127.0.0.1:8099/api/balance")
