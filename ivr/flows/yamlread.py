@@ -9,6 +9,7 @@ staff's words ("indentation", "tab", "quote it"), never an exception.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,10 +104,19 @@ def yaml_hint(problem: str, context: str | None, line: str) -> str:
 _CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar construction is used
 
 
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_SURPRISING_NUMBER = re.compile(r"[:_]|^[-+]?0[0-9xob]")
+
+
 def _construct(
     node: yaml.Node, filename: str, problems: list[Problem]
 ) -> tuple[bool, Any]:
     """Build one scalar; a value YAML cannot build (2026-02-30, !tag) is a Problem."""
+    if node.tag in _NUMBER_TAGS and _SURPRISING_NUMBER.search(str(node.value)):
+        # YAML 1.1 reads 0123 as octal 83 and 12:30 as 750 (base 60): keep what was written,
+        # so `equals: 0123` compares with the keys the caller pressed; numeric fields still
+        # accept the text.
+        return True, str(node.value)
     try:
         return True, _CONSTRUCTOR.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:

@@ -187,3 +187,27 @@ def test_a_file_that_is_not_utf8_is_named_at_the_first_bad_byte(tmp_path: Path) 
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:3:6: error: the file is not UTF-8 text "
         "(save it as UTF-8 (most editors offer it under 'encoding'))"]
+
+
+def test_numbers_yaml_1_1_would_change_are_kept_as_written() -> None:
+    flowset = parse_flowset("""\
+version: 1
+queues: {operator: {description: Desk}}
+settings: {timeout: 05}
+flows:
+  main:
+    start: b
+    inputs: [choice]
+    nodes:
+      b:
+        type: branch
+        cases:
+          - {when: {variable: choice, equals: 0123}, next: bye}
+          - {when: {variable: choice, equals: 12:30}, next: bye}
+          - {when: {variable: choice, equals: 1_000}, next: bye}
+        else: bye
+      bye: {type: hangup}
+""")
+    branch = flowset.flows["main"].nodes["b"]
+    assert [c.when.equals for c in branch.cases] == ["0123", "12:30", "1_000"]  # type: ignore[union-attr]
+    assert flowset.settings.timeout == 5.0

@@ -171,8 +171,9 @@ def unset_variables(fs: LoadedFlowSet) -> Iterator[Problem]:
         if use.node not in must:
             continue  # unreachable: reported as such
         here = fs.flows[use.node[0]].nodes[use.node[1]]
-        # A collect's readback may use the value it just collected.
-        own = defs(here) if isinstance(here, n.Collect) else set()
+        # A collect's readback may use the value it just collected (not its first question).
+        own = (defs(here) if isinstance(here, n.Collect) and "confirm_prompt" in use.path
+               else set())
         seen: set[str] = set()
         for f in found:
             var = root(f.name)
