@@ -13,7 +13,7 @@ from typing import Any
 
 from ivr.flows.effects import Prompt
 from ivr.flows.parts import BuiltinText, PromptField, PromptPart, PromptValue, Settings
-from ivr.flows.template import fields, is_sensitive, render
+from ivr.flows.template import fields_or_none, is_sensitive, render
 
 
 def resolve(
@@ -63,7 +63,7 @@ def _prompt(
     voice = part.voice or settings.voices.get(language)
     # Sensitive values render only through {name!readback}; anywhere else they stay
     # silent (validate refuses such prompts, this is the run-time guard).
-    secret = any(is_sensitive(name, sensitive) for name in _names(text))
+    secret = any(is_sensitive(f.name, sensitive) for f in fields_or_none(text))
     return Prompt(
         text=render(text, variables, hidden=sensitive),
         language=_voice_language(part.voice, settings) or language,
@@ -80,13 +80,6 @@ def _voice_language(voice: str | None, settings: Settings) -> str | None:
         if name == voice:
             return lang
     return voice if voice in settings.languages else None
-
-
-def _names(text: str) -> list[str]:
-    try:
-        return fields(text)
-    except ValueError:
-        return []
 
 
 def builtin_text(name: str, language: str, settings: Settings) -> str:

@@ -86,6 +86,14 @@ def template_fields(template: str) -> list[Field]:
     return [part for part in parse(template) if isinstance(part, Field)]
 
 
+def fields_or_none(template: str) -> list[Field]:
+    """The fields of *template*, or none when it is malformed (validate reports that)."""
+    try:
+        return template_fields(template)
+    except TemplateError:
+        return []
+
+
 def fields(template: str) -> list[str]:
     """Return the variable names used in *template*, in order (duplicates kept).
 

@@ -20,7 +20,7 @@ from ivr.flows import nodes as n
 from ivr.flows.checks.variables import Use, uses
 from ivr.flows.checks.walk import at, node_path
 from ivr.flows.problems import Problem
-from ivr.flows.template import Field, TemplateError, is_sensitive, root, template_fields
+from ivr.flows.template import Field, fields_or_none, is_sensitive, root
 
 if TYPE_CHECKING:
     from ivr.flows.loader import LoadedFlowSet
@@ -47,25 +47,18 @@ def sensitive_names(fs: LoadedFlowSet) -> set[str]:
                 if not isinstance(node, n.Set):
                     continue
                 for name, template in node.variables.items():
-                    names = [f.name for f in _fields(template)]
+                    names = [f.name for f in fields_or_none(template)]
                     if name not in out and any(is_sensitive(v, out) for v in names):
                         out.add(name)
                         changed = True
     return out
 
 
-def _fields(template: str) -> list[Field]:
-    try:
-        return template_fields(template)
-    except TemplateError:
-        return []  # reported by the variables rule
-
-
 def leaks(fs: LoadedFlowSet) -> Iterator[Problem]:
     """Report each place a sensitive value would be spoken, stored, shared or logged."""
     secret = sensitive_names(fs)
     for use in uses(fs):
-        for f in _fields(use.text):
+        for f in fields_or_none(use.text):
             yield from _use(fs, use, f, secret)
     for flow_name, flow in fs.flows.items():
         for name, node in flow.nodes.items():

@@ -10,7 +10,7 @@ from ivr.flows.nodes import Goto, Hangup, Set, Transfer
 from ivr.flows.nodes import Play as PlayNode
 from ivr.flows.parts import PromptField
 from ivr.flows.steps.base import End, Go, N, Step, Transition, UnexpectedEvent, Wait
-from ivr.flows.template import TemplateError, fields, is_sensitive, render
+from ivr.flows.template import fields_or_none, is_sensitive, render
 
 _ALL_KEYS = "0123456789*#"
 
@@ -43,7 +43,7 @@ class SetStep(Step[Set]):
         for name, template in self.node.variables.items():
             # Taint at run time too: a copy of a sensitive value is sensitive.
             secret = name in self.node.sensitive or any(
-                is_sensitive(f, self.state.sensitive) for f in _names(template))
+                is_sensitive(f.name, self.state.sensitive) for f in fields_or_none(template))
             self.state.set_variable(name, render(template, self.state.variables),
                                     sensitive=secret)
         if self.node.language:
@@ -111,10 +111,3 @@ class HangupStep(Announcing[Hangup]):
     def outcome_on_hangup(self) -> Outcome:
         # A caller who hangs up during "Goodbye" was served just the same.
         return self.outcome()
-
-
-def _names(template: str) -> list[str]:
-    try:
-        return fields(template)
-    except TemplateError:
-        return []
