@@ -223,6 +223,11 @@ def _schema_problems(
             mark = positions.value(path)
             missing = str(error["loc"][-1])
             message, hint = f"missing required key {missing!r}", f"add '{missing}:' here"
+            parent = _at(data, path[:-1]) if len(path) > 1 else None
+            if isinstance(parent, dict) and missing in parent:
+                there = positions.key((*path[:-1], missing))
+                hint = (f"'{missing}:' at line {there.line} is not indented under this node; "
+                        "check the indentation")
         elif kind == "union_tag_not_found":
             mark = positions.value(path)
             message = "missing required key 'type'"
@@ -243,10 +248,25 @@ def _schema_problems(
             if isinstance(got, bool) and kind in ("string_type", "value_error"):
                 # YAML 1.1 reads bare on/off/yes/no as booleans.
                 hint = "YAML reads on/off/yes/no as true/false: put the word in quotes"
+            elif kind in ("model_attributes_type", "dict_type", "model_type"):
+                hint = _mapping_hint(path, got)
+                if got is None:
+                    mark = positions.key(path)  # an empty value has no place of its own
         if path in seen and kind not in ("extra_forbidden", "missing"):
             continue  # one message per place: a bad prompt fails every union member
         seen.add(path)
         yield Problem(mark.file, mark.line, mark.col, message, hint)
+
+
+def _mapping_hint(path: DocPath, got: Any) -> str | None:
+    """Why a mapping was expected but not found: most often a line indented too little."""
+    name = str(path[-1]) if path else ""
+    if got is None:
+        return f"nothing is indented under '{name}:'; check the indentation of the lines below"
+    if name in _FIELD_NAMES:
+        return (f"'{name}:' looks like a key of the part above it: check the indentation "
+                "(indent it under that node)")
+    return None
 
 
 def _named_key(data: Any, path: DocPath, message: str, positions: Positions) -> Mark:

@@ -52,7 +52,8 @@ def test_one_sample_per_rule_exists() -> None:
              "bool_condition", "unset_on_one_path", "goto_missing_node", "goto_missing_input",
              "sensitive_prompt", "sensitive_copy", "sensitive_share", "sensitive_transfer",
              "sensitive_result", "readback_outside_prompt", "missing_builtin_language",
-             "yaml_indentation", "yaml_tab", "yaml_unquoted_star", "bad_lookup_url"}
+             "yaml_indentation", "yaml_tab", "yaml_unquoted_star", "bad_lookup_url",
+             "indented_too_little", "nothing_indented"}
     assert rules <= {p.stem for p in BAD}
 
 
