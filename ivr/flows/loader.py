@@ -147,9 +147,10 @@ def _read(
                                     f"include cycle: {name} includes this file again",
                                     "remove one of the includes"))
             continue
-        if not child.exists():
+        if not child.is_file():
+            what = "is a folder, not a file" if child.is_dir() else "does not exist"
             problems.append(Problem(mark.file, mark.line, mark.col,
-                                    f"included file {name} does not exist",
+                                    f"included file {name} {what}",
                                     f"create it or fix the path (looked in {child.parent})"))
             continue
         sub = _read(child, texts, positions, problems, (*stack, path.resolve()))

@@ -211,3 +211,13 @@ flows:
     branch = flowset.flows["main"].nodes["b"]
     assert [c.when.equals for c in branch.cases] == ["0123", "12:30", "1_000"]  # type: ignore[union-attr]
     assert flowset.settings.timeout == 5.0
+
+
+def test_an_include_naming_a_folder_is_reported_at_the_include(tmp_path: Path) -> None:
+    (tmp_path / "flows").mkdir()
+    path = tmp_path / "flows.yaml"
+    path.write_text("version: 1\ninclude: [flows]\n", encoding="utf-8")
+    with pytest.raises(FlowErrors) as caught:
+        load_flowset(path)
+    assert [(p.line, p.col, p.message) for p in caught.value.problems] == [
+        (2, 11, "included file flows is a folder, not a file")]
