@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from ivr.flows.model import Flow
 from ivr.flows.nodes import Node
 from ivr.flows.parts import PromptField
 from ivr.flows.prompts import resolve
+from ivr.flows.template import root
 
 SENSITIVE = "[sensitive]"
 
@@ -68,15 +70,29 @@ class CallState:
             self.note("prompt", {"text": shown, "file": p.file, "language": p.language})
         return out
 
-    def set_variable(self, name: str, value: Any, *, sensitive: bool = False) -> None:
-        """Set a flow variable; sensitive values are remembered as such and never recorded."""
+    def set_variable(
+        self, name: str, value: Any, *, sensitive: bool = False, secret_paths: Iterable[str] = ()
+    ) -> None:
+        """Set a flow variable; sensitive values are remembered as such and never recorded.
+
+        *secret_paths* are dotted names inside the value (``card.number``) that
+        are sensitive while the rest of it may be stored and shown.
+        """
         self.variables[name] = value
+        self.sensitive = {s for s in self.sensitive if root(s) != name}
         if sensitive:
             self.sensitive.add(name)
-        else:
-            self.sensitive.discard(name)
-        shown = SENSITIVE if sensitive else _short(value)
-        self.note("variable_set", {"name": name, "value": shown})
+        self.sensitive.update(p for p in secret_paths if root(p) == name)
+        self.note("variable_set", {"name": name, "value": self._shown(name, value)})
+
+    def _shown(self, name: str, value: Any) -> str:
+        """*value* as it may be stored: sensitive parts replaced by ``[sensitive]``."""
+        if name in self.sensitive:
+            return SENSITIVE
+        inner = [s.split(".")[1:] for s in self.sensitive if root(s) == name and "." in s]
+        if inner:
+            value = _redact(value, inner)
+        return _short(value)
 
     def set_language(self, language: str) -> None:
         """Switch the language prompts are played in."""
@@ -88,7 +104,7 @@ class CallState:
     def public_variables(self) -> dict[str, str]:
         """Variables safe to store and to show an agent: no sensitive ones, as text."""
         return {
-            name: _short(value)
+            name: self._shown(name, value)
             for name, value in self.variables.items()
             if name not in self.sensitive
         }
@@ -107,6 +123,19 @@ class CallState:
             {"kind": outcome.kind, "queue": outcome.queue, "target": outcome.target,
              "reason": outcome.reason},
         )
+
+
+def _redact(value: Any, paths: list[list[str]]) -> Any:
+    """A copy of *value* with each path (keys into nested mappings) replaced by [sensitive]."""
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    for path in paths:
+        if not path or path[0] not in out:
+            continue
+        out[path[0]] = (SENSITIVE if len(path) == 1
+                        else _redact(out[path[0]], [path[1:]]))
+    return out
 
 
 def _short(value: Any) -> str:

@@ -11,49 +11,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ivr.flows.flowset import FlowSet
 from ivr.flows.model import FlowFile
 from ivr.flows.nodes import Node
 from ivr.flows.problems import FlowErrors, Problem, did_you_mean
+from ivr.flows.yamlread import DocPath, Mark, Positions, parse_text
 
-#: A path into the document: keys and list indexes from the top.
-DocPath = tuple[str | int, ...]
-_KEY = "<key>"
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """Where something was written: file, 1-based line and column."""
-
-    file: str
-    line: int
-    col: int
-
-
-@dataclass
-class Positions:
-    """Marks of every value (and every mapping key) in the merged document."""
-
-    values: dict[DocPath, Mark] = field(default_factory=dict)
-    keys: dict[DocPath, Mark] = field(default_factory=dict)
-
-    def value(self, path: DocPath) -> Mark:
-        """The mark of the value at *path*, or of its closest written ancestor."""
-        while path not in self.values and path:
-            path = path[:-1]
-        return self.values.get(path, Mark("?", 1, 1))
-
-    def key(self, path: DocPath) -> Mark:
-        """The mark of the key naming *path* (falls back to the value)."""
-        return self.keys.get(path) or self.value(path)
+__all__ = ["DocPath", "LoadedFlowSet", "Mark", "Positions", "load_flowset", "parse_flowset"]
 
 
 @dataclass(frozen=True)
@@ -69,8 +40,29 @@ def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSe
     """Load *path* and its includes; raise :class:`FlowErrors` if anything is wrong.
 
     ``file:`` prompts are looked up in *recordings_dir* (default: ``recordings/``
-    beside *path*).
+    beside *path*). Nothing else escapes: a loader error is never a traceback.
     """
+    return _guarded(str(path), lambda: _load(path, recordings_dir))
+
+
+def parse_flowset(text: str, filename: str = "flows.yaml") -> LoadedFlowSet:
+    """Load flows from *text* (includes resolve against the current directory)."""
+    return _guarded(filename, lambda: _parse(text, filename))
+
+
+def _guarded(filename: str, load: Callable[[], LoadedFlowSet]) -> LoadedFlowSet:
+    try:
+        return load()
+    except FlowErrors:
+        raise
+    except Exception as exc:  # the safety net: report, never a traceback
+        raise FlowErrors([Problem(
+            filename, 1, 1, f"cannot load this file ({type(exc).__name__}: {exc})",
+            "this is a bug in ivr's checks; please report it with the file",
+        )]) from exc
+
+
+def _load(path: Path, recordings_dir: Path | None) -> LoadedFlowSet:
     texts: dict[Path, str] = {}
     positions = Positions()
     problems: list[Problem] = []
@@ -94,11 +86,10 @@ def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSe
     return flowset
 
 
-def parse_flowset(text: str, filename: str = "flows.yaml") -> LoadedFlowSet:
-    """Load flows from *text* (includes resolve against the current directory)."""
+def _parse(text: str, filename: str) -> LoadedFlowSet:
     positions = Positions()
     problems: list[Problem] = []
-    data = _parse_text(text, filename, positions, problems, prefix=())
+    data = parse_text(text, filename, positions, problems, prefix=())
     if problems:
         raise FlowErrors(problems)
     data = data if isinstance(data, dict) else {}
@@ -128,9 +119,16 @@ def _read(
         problems.append(Problem(str(path), 1, 1, f"cannot read: {exc.strerror}",
                                 "check the path and permissions"))
         return {}
+    except UnicodeDecodeError as exc:
+        raw = path.read_bytes()[: exc.start]
+        line = raw.count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n") + 1) + 1
+        problems.append(Problem(str(path), line, col, "the file is not UTF-8 text",
+                                "save it as UTF-8 (most editors offer it under 'encoding')"))
+        return {}
     texts[path] = text
     own = Positions()
-    data = _parse_text(text, str(path), own, problems, prefix=())
+    data = parse_text(text, str(path), own, problems, prefix=())
     if not isinstance(data, dict):
         if data is not None:
             problems.append(Problem(str(path), 1, 1, "the file must be a mapping",
@@ -149,9 +147,10 @@ def _read(
                                     f"include cycle: {name} includes this file again",
                                     "remove one of the includes"))
             continue
-        if not child.exists():
+        if not child.is_file():
+            what = "is a folder, not a file" if child.is_dir() else "does not exist"
             problems.append(Problem(mark.file, mark.line, mark.col,
-                                    f"included file {name} does not exist",
+                                    f"included file {name} {what}",
                                     f"create it or fix the path (looked in {child.parent})"))
             continue
         sub = _read(child, texts, positions, problems, (*stack, path.resolve()))
@@ -195,59 +194,6 @@ def _merge(
                                     f"queues, not {key!r}", "move it to the main file"))
 
 
-def _parse_text(
-    text: str, filename: str, positions: Positions, problems: list[Problem], prefix: DocPath
-) -> Any:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        problems.append(Problem(filename, line, col, f"YAML syntax: {what}",
-                                _yaml_hint(what)))
-        return None
-    if root is None:
-        return None
-    return _build(root, filename, positions, problems, prefix)
-
-
-def _yaml_hint(problem: str) -> str:
-    if "indent" in problem or "mapping values" in problem:
-        return "check the indentation, and quote text that contains ': '"
-    if "tab" in problem:
-        return "indent with spaces, not tabs"
-    return "check quotes, colons and indentation around here"
-
-
-_CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar construction is used
-
-
-def _build(
-    node: yaml.Node, filename: str, positions: Positions, problems: list[Problem], path: DocPath
-) -> Any:
-    positions.values[path] = Mark(filename, node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        _CONSTRUCTOR.flatten_mapping(node)
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _CONSTRUCTOR.construct_object(key_node, deep=True)
-            key = str(key) if isinstance(key, int | float) and not isinstance(key, bool) else key
-            child = (*path, key)
-            key_mark = Mark(filename, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in out:
-                problems.append(Problem(filename, key_mark.line, key_mark.col,
-                                        f"key {key!r} appears twice in this mapping",
-                                        "YAML keeps only the last one; remove the other"))
-            positions.keys[child] = key_mark
-            out[key] = _build(value_node, filename, positions, problems, child)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, filename, positions, problems, (*path, i))
-                for i, item in enumerate(node.value)]
-    return _CONSTRUCTOR.construct_object(node, deep=True)
-
-
 # Schema validation with positions ---------------------------------------------------------
 
 
@@ -278,6 +224,11 @@ def _schema_problems(
             mark = positions.value(path)
             missing = str(error["loc"][-1])
             message, hint = f"missing required key {missing!r}", f"add '{missing}:' here"
+            parent = _at(data, path[:-1]) if len(path) > 1 else None
+            if isinstance(parent, dict) and missing in parent:
+                there = positions.key((*path[:-1], missing))
+                hint = (f"'{missing}:' at line {there.line} is not indented under this node; "
+                        "check the indentation")
         elif kind == "union_tag_not_found":
             mark = positions.value(path)
             message = "missing required key 'type'"
@@ -295,13 +246,28 @@ def _schema_problems(
             shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
             message = f"{where}: {error['msg']}{shown}"
             hint = None
-            if isinstance(got, bool) and kind == "string_type":
+            if isinstance(got, bool) and kind in ("string_type", "value_error"):
                 # YAML 1.1 reads bare on/off/yes/no as booleans.
                 hint = "YAML reads on/off/yes/no as true/false: put the word in quotes"
+            elif kind in ("model_attributes_type", "dict_type", "model_type"):
+                hint = _mapping_hint(path, got)
+                if got is None:
+                    mark = positions.key(path)  # an empty value has no place of its own
         if path in seen and kind not in ("extra_forbidden", "missing"):
             continue  # one message per place: a bad prompt fails every union member
         seen.add(path)
         yield Problem(mark.file, mark.line, mark.col, message, hint)
+
+
+def _mapping_hint(path: DocPath, got: Any) -> str | None:
+    """Why a mapping was expected but not found: most often a line indented too little."""
+    name = str(path[-1]) if path else ""
+    if got is None:
+        return f"nothing is indented under '{name}:'; check the indentation of the lines below"
+    if name in _FIELD_NAMES:
+        return (f"'{name}:' looks like a key of the part above it: check the indentation "
+                "(indent it under that node)")
+    return None
 
 
 def _named_key(data: Any, path: DocPath, message: str, positions: Positions) -> Mark:

@@ -18,6 +18,7 @@ from ivr.flows.parts import (
     GlobalKeys,
     PromptField,
     Strict,
+    builtin,
     dtmf_key,
 )
 
@@ -168,6 +169,9 @@ class Lookup(_Base):
     assign: dict[str, str] = Field(default_factory=dict)
     #: Say this while waiting (covers a slow backend).
     hold_prompt: PromptField | None = None
+    #: Parts of the reply that are secrets (``card.number``, starting at ``result`` or an
+    #: ``assign`` name): kept for later lookups, never spoken, stored, shared or logged.
+    sensitive_results: list[str] = Field(default_factory=list)
     next: str
     on_error: str
 
@@ -177,6 +181,9 @@ class Set(_Base):
 
     type: Literal["set"]
     variables: dict[str, str] = Field(default_factory=dict)
+    #: Variables of this node that hold sensitive values (copies of a PIN for a lookup):
+    #: never stored or shown. Copying a sensitive value anywhere else is an error.
+    sensitive: list[str] = Field(default_factory=list)
     language: str | None = None
     next: str
 
@@ -184,7 +191,9 @@ class Set(_Base):
     @classmethod
     def _stringify(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: "" if v is None else str(v) for k, v in value.items()}
+            # Booleans stay booleans so the schema error says to quote yes/no/on/off.
+            return {k: "" if v is None else v if isinstance(v, bool) else str(v)
+                    for k, v in value.items()}
         return value
 
 
@@ -192,10 +201,8 @@ class Callback(Strict):
     """Offer "press 1 to be called back" when the wait is long."""
 
     when_wait_over: float = Field(default=120, gt=0)
-    prompt: PromptField = (
-        "All our agents are busy. Press 1 to be called back, or stay on the line."
-    )
-    confirmation: PromptField = "Thank you. We will call you back at this number."
+    prompt: PromptField = Field(default_factory=lambda: builtin("callback_offer"))
+    confirmation: PromptField = Field(default_factory=lambda: builtin("callback_confirmation"))
 
 
 class QueueNode(_Base):
@@ -235,7 +242,7 @@ class Voicemail(_Base):
     silence: int = Field(default=5, gt=0, le=60)
     beep: bool = True
     #: Played after the message, before hanging up.
-    goodbye: PromptField | None = "Thank you. Goodbye."
+    goodbye: PromptField | None = Field(default_factory=lambda: builtin("voicemail_goodbye"))
 
 
 class Record(_Base):
@@ -256,7 +263,7 @@ class Survey(_Base, _Retries):
     type: Literal["survey"]
     kind: Literal["csat", "nps"] = "csat"
     prompt: PromptField
-    thanks: PromptField | None = "Thank you for your feedback."
+    thanks: PromptField | None = Field(default_factory=lambda: builtin("survey_thanks"))
     next: str | None = None
 
 

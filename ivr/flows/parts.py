@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ivr.flows.builtin_prompts import BUILTIN_PROMPTS
+
 #: A DTMF key as written in YAML; quoted or not, ``1`` and ``"1"`` mean the same.
 DTMF_KEYS = "0123456789*#"
 
@@ -53,6 +55,27 @@ PromptValue = Annotated[
 PromptField = PromptValue | list[PromptValue]
 
 
+class BuiltinText(dict[str, str | PromptPart]):
+    """A built-in prompt's texts by language; ``settings.prompts`` may override or add languages.
+
+    Used as the default of prompt fields, so a flow that says nothing hears the
+    built-in in the call's language.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(BUILTIN_PROMPTS[name])
+        self.name = name
+
+    def merged(self, overrides: dict[str, str] | None) -> dict[str, str | PromptPart]:
+        """These texts with the flow's own (from ``settings.prompts``) winning."""
+        return {**self, **(overrides or {})}
+
+
+def builtin(name: str) -> BuiltinText:
+    """The built-in prompt *name* (a key of :data:`BUILTIN_PROMPTS`) as a field default."""
+    return BuiltinText(name)
+
+
 class GlobalKeys(Strict):
     """Keys that work in every menu unless the node overrides them; ``null`` disables one."""
 
@@ -78,8 +101,11 @@ class Settings(Strict):
     timeout: float = Field(default=5.0, gt=0, le=60)
     inter_digit_timeout: float = Field(default=3.0, gt=0, le=30)
     max_attempts: int = Field(default=3, ge=1, le=10)
-    no_input: PromptField | None = "Sorry, I didn't hear anything."
-    no_match: PromptField | None = "Sorry, that is not a valid choice."
+    no_input: PromptField | None = Field(default_factory=lambda: builtin("no_input"))
+    no_match: PromptField | None = Field(default_factory=lambda: builtin("no_match"))
+    #: The flow's own text for built-in prompts, by name then language:
+    #: ``{readback: {fr: "Vous avez saisi {value}…"}}`` (names in BUILTIN_PROMPTS).
+    prompts: dict[str, dict[str, str]] = Field(default_factory=dict)
     keys: GlobalKeys = Field(default_factory=GlobalKeys)
     #: Speech results below this confidence are not trusted at all (no-match).
     min_confidence: float = Field(default=0.35, ge=0, le=1)
@@ -87,7 +113,6 @@ class Settings(Strict):
     confirm_below: float = Field(default=0.6, ge=0, le=1)
 
 
-_HOURS_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -104,24 +129,14 @@ class Calendar(Strict):
     """Named business hours: time zone, weekly opening ranges, holidays.
 
     ``weekly`` keys are days (``mon``) or day ranges (``mon-fri``); values are
-    ``"HH:MM-HH:MM"`` strings or lists of them.
+    ``"HH:MM-HH:MM"`` strings or lists of them; a range that runs past midnight
+    says so: ``"22:00-02:00 overnight"``. Names, days, times and ranges are
+    checked (with positions) by :mod:`ivr.flows.checks.calendar`.
     """
 
     timezone: str
     weekly: dict[str, str | list[str]]
     holidays: list[dt.date | Holiday] = Field(default_factory=list)
-
-    @field_validator("weekly")
-    @classmethod
-    def _days(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        for day, ranges in value.items():
-            parts = day.split("-")
-            if len(parts) > 2 or any(p not in WEEKDAYS for p in parts):
-                raise ValueError(f"{day!r} is not a day or day range like 'mon' or 'mon-fri'")
-            for r in [ranges] if isinstance(ranges, str) else ranges:
-                if not _HOURS_RE.match(r):
-                    raise ValueError(f"{r!r} is not an opening range like '09:00-17:30'")
-        return value
 
 
 class Queue(Strict):
@@ -160,6 +175,10 @@ class Condition(Strict):
     @field_validator("equals", "not_equals", mode="before")
     @classmethod
     def _stringify(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            # YAML 1.1 turns a bare yes/no/on/off into a boolean; comparing against
+            # "True" would never match what the caller or a backend gave.
+            raise ValueError("YAML read this word as a boolean")
         return None if value is None else str(value)
 
     @model_validator(mode="after")

@@ -12,8 +12,8 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ivr.flows.effects import Prompt
-from ivr.flows.parts import PromptField, PromptPart, PromptValue, Settings
-from ivr.flows.template import fields, render, root
+from ivr.flows.parts import BuiltinText, PromptField, PromptPart, PromptValue, Settings
+from ivr.flows.template import fields_or_none, is_sensitive, render
 
 
 def resolve(
@@ -29,6 +29,8 @@ def resolve(
     values: list[PromptValue] = field if isinstance(field, list) else [field]
     out: list[Prompt] = []
     for value in values:
+        if isinstance(value, BuiltinText):
+            value = value.merged(settings.prompts.get(value.name))
         part = _pick_language(value, language, settings.default_language)
         if part is None:
             continue
@@ -39,7 +41,7 @@ def resolve(
 def _pick_language(value: PromptValue, language: str, default: str) -> str | PromptPart | None:
     if isinstance(value, (str, PromptPart)):
         return value
-    for lang in (language, default):
+    for lang in (language, default, "en"):
         if lang in value:
             return value[lang]
     return next(iter(value.values()), None)
@@ -59,9 +61,11 @@ def _prompt(
     text = part.text or ""
     # A voice named on the part wins: "Para español, oprima 2." stays Spanish in an English menu.
     voice = part.voice or settings.voices.get(language)
-    secret = any(root(name) in sensitive for name in fields(text))
+    # Sensitive values render only through {name!readback}; anywhere else they stay
+    # silent (validate refuses such prompts, this is the run-time guard).
+    secret = any(is_sensitive(f.name, sensitive) for f in fields_or_none(text))
     return Prompt(
-        text=render(text, variables),
+        text=render(text, variables, hidden=sensitive),
         language=_voice_language(part.voice, settings) or language,
         voice=voice,
         sensitive=secret,
@@ -76,3 +80,12 @@ def _voice_language(voice: str | None, settings: Settings) -> str | None:
         if name == voice:
             return lang
     return voice if voice in settings.languages else None
+
+
+def builtin_text(name: str, language: str, settings: Settings) -> str:
+    """Built-in prompt *name* in *language* (the flow's own text first), as a template."""
+    texts = BuiltinText(name).merged(settings.prompts.get(name))
+    part = _pick_language(texts, language, settings.default_language)
+    if isinstance(part, PromptPart):
+        return part.text or ""
+    return part or ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ivr.flows.checks import references, structure, variables
+from ivr.flows.checks import calendar, references, structure, taint, variables
 from ivr.flows.problems import Problem
 
 if TYPE_CHECKING:  # the loader imports this module at run time
@@ -19,14 +19,18 @@ if TYPE_CHECKING:  # the loader imports this module at run time
 Rule = Callable[["LoadedFlowSet"], Iterator[Problem]]
 
 RULES: tuple[Rule, ...] = (
+    calendar.calendars,
     references.targets,
     references.queues_and_calendars,
     references.languages,
+    references.builtin_prompts,
+    references.lookup_urls,
     references.recording_files,
     structure.duplicate_keys,
     structure.unreachable,
     structure.input_free_cycles,
     variables.unset_variables,
+    taint.leaks,
 )
 
 

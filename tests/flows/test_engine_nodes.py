@@ -165,6 +165,7 @@ main:
     jump: {type: goto, flow: shared}
 shared:
   start: greet
+  inputs: [segment]      # set by whoever comes here (the goto above, or the dialplan)
   nodes:
     greet: {type: play, prompt: {en: "Hello {segment}.", es: "Hola {segment}."}, next: q}
     q: {type: queue, queue: support}

@@ -46,7 +46,14 @@ def test_one_sample_per_rule_exists() -> None:
     rules = {"yaml_syntax", "unknown_key", "wrong_type", "unknown_target", "unknown_flow",
              "unreachable", "duplicate_key", "shadowed_global_key", "unset_variable",
              "missing_recording", "unknown_queue", "unknown_calendar", "input_free_cycle",
-             "unknown_language", "min_over_max", "bad_regex"}
+             "unknown_language", "min_over_max", "bad_regex",
+             # issue 10: what used to pass validation and then fail calls
+             "bad_timezone", "bad_clock_time", "hour_over_24", "reversed_range", "bad_date",
+             "bool_condition", "unset_on_one_path", "goto_missing_node", "goto_missing_input",
+             "sensitive_prompt", "sensitive_copy", "sensitive_share", "sensitive_transfer",
+             "sensitive_result", "readback_outside_prompt", "missing_builtin_language",
+             "yaml_indentation", "yaml_tab", "yaml_unquoted_star", "bad_lookup_url",
+             "indented_too_little", "nothing_indented"}
     assert rules <= {p.stem for p in BAD}
 
 

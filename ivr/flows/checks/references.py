@@ -1,15 +1,18 @@
-"""Rules about names that must exist: targets, queues, calendars, languages, recordings."""
+"""Rules about names that must exist: targets, queues, calendars, languages, recordings, URLs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ivr.flows import nodes as n
+from ivr.flows.builtin_prompts import BUILTIN_PROMPTS
 from ivr.flows.checks.walk import at, edges, node_path, prompt_parts, prompts, resolve
-from ivr.flows.parts import PromptPart
+from ivr.flows.parts import BuiltinText, PromptPart
 from ivr.flows.problems import Problem, did_you_mean
+from ivr.flows.template import render
 
 if TYPE_CHECKING:
     from ivr.flows.loader import LoadedFlowSet
@@ -29,11 +32,15 @@ def targets(fs: LoadedFlowSet) -> Iterator[Problem]:
         if edge.target.startswith("flow:"):
             wanted = edge.target.split(":")[1]
             if wanted not in fs.flows:
+                if edge.field == ("node",):  # a goto: the flow's own line is the mistake
+                    path = node_path(src_flow, src_node, "flow")
                 yield at(fs, path, f"no flow named {wanted!r}",
                          did_you_mean(wanted, fs.flows) or "define it under 'flows:'")
             else:
-                yield at(fs, path, f"flow {wanted!r} has no node {edge.target!r}",
-                         did_you_mean(edge.target.split(":")[-1], fs.flows[wanted].nodes))
+                missing = edge.target.split(":")[-1]
+                yield at(fs, path, f"flow {wanted!r} has no node {missing!r}",
+                         did_you_mean(missing, fs.flows[wanted].nodes)
+                         or f"name one of the nodes of flow {wanted!r}")
         else:
             yield at(fs, path, f"{edge.target!r} is not a node of flow {src_flow!r}",
                      did_you_mean(edge.target, fs.flows[src_flow].nodes)
@@ -107,3 +114,48 @@ def recording_files(fs: LoadedFlowSet) -> Iterator[Problem]:
             elif not (base / rel).exists() and not (base / rel).with_suffix(".wav").exists():
                 yield at(fs, (*leaf, "file"), f"recording {part.file!r} not found in {base}",
                          "add the file, or use text: to have it synthesised")
+
+
+def builtin_prompts(fs: LoadedFlowSet) -> Iterator[Problem]:
+    """Every built-in prompt exists in every language of ``settings.languages``.
+
+    A language the project does not ship (say ``fr``) needs the flow's own texts
+    under ``settings.prompts``; otherwise its callers would hear English.
+    """
+    settings = fs.settings
+    own = settings.prompts
+    for name in own:
+        if name not in BUILTIN_PROMPTS:
+            yield at(fs, ("settings", "prompts", name), f"no built-in prompt named {name!r}",
+                     did_you_mean(name, BUILTIN_PROMPTS)
+                     or f"built-ins are {', '.join(BUILTIN_PROMPTS)}", key=True)
+    # A flow that set its own apology for every language needs no built-in one.
+    replaced = {f for f in ("no_input", "no_match")
+                if not isinstance(getattr(settings, f), BuiltinText)}
+    for i, lang in enumerate(settings.languages):
+        missing = [name for name, texts in BUILTIN_PROMPTS.items()
+                   if name not in replaced and lang not in texts
+                   and lang not in own.get(name, {})]
+        if missing:
+            example = missing[0]
+            yield at(fs, ("settings", "languages", i),
+                     f"built-in prompts missing in {lang!r}: {', '.join(missing)}",
+                     f"add them under settings.prompts, e.g. prompts: {{{example}: "
+                     f"{{{lang}: \"…\"}}}}")
+
+
+def lookup_urls(fs: LoadedFlowSet) -> Iterator[Problem]:
+    """A lookup URL is http(s) with a host, whatever its variables hold."""
+    for flow_name, flow in fs.flows.items():
+        for name, node in flow.nodes.items():
+            if not isinstance(node, n.Lookup):
+                continue
+            try:
+                sample = render(node.url, {}, missing="x")
+            except ValueError:
+                continue  # a malformed template is reported by the variables rule
+            where = urlsplit(sample)
+            if where.scheme not in ("http", "https") or not where.netloc:
+                yield at(fs, node_path(flow_name, name, "url"),
+                         f"{node.url!r} is not an http:// or https:// URL with a host",
+                         "write it like http://127.0.0.1:8099/api/balance")

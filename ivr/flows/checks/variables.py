@@ -1,20 +1,36 @@
-"""A variable used in a prompt, URL or condition must be set on some path to it.
+"""A variable used in a prompt, URL or body must be set on every path to it.
 
-Forward data flow over every flow at once (``goto`` joins flows): a node's
-variables are the union over the ways in, plus what the node itself sets.
+Forward data flow over every flow at once (``goto`` joins flows). A node's
+*definite* variables are the intersection over the ways in of what each way
+carries: a lookup's result only on its ``next`` way (not ``on_error``), a
+collect's variable only on ``next`` (not ``on_failure``), an option's ``set``
+only on that option's way. A template field with a default (``{tier|standard}``)
+may be unset; a branch condition only needs the variable set on *some* path
+(``is_set`` is how a flow asks). A flow's start sees the built-ins and its
+declared ``inputs``; a ``goto`` into a flow must have set those inputs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from ivr.flows import nodes as n
-from ivr.flows.checks.walk import NodeId, at, edges, node_path, prompt_parts, prompts, resolve
+from ivr.flows.checks.walk import (
+    Edge,
+    NodeId,
+    at,
+    edges,
+    node_path,
+    prompt_parts,
+    prompts,
+    resolve,
+)
 from ivr.flows.parts import PromptPart
 from ivr.flows.problems import Problem
-from ivr.flows.template import TemplateError, fields, root
+from ivr.flows.template import TemplateError, root, template_fields
 
 if TYPE_CHECKING:
     from ivr.flows.loader import DocPath, LoadedFlowSet
@@ -22,8 +38,21 @@ if TYPE_CHECKING:
 #: Set on every call before the first node.
 BUILTINS = frozenset({"caller", "dnid", "language", "call_id"})
 
+UseKind = Literal["prompt", "url", "header", "body", "set", "transfer", "condition"]
 
-def _defs(node: Any) -> set[str]:
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A template written in a node: where, and what it feeds (a prompt, a request …)."""
+
+    node: NodeId
+    path: DocPath
+    text: str
+    kind: UseKind
+
+
+def defs(node: Any) -> set[str]:
+    """Variables a node sets when it goes on by its ``next`` (or an option / case)."""
     out: set[str] = set()
     if isinstance(node, n.Collect | n.Record):
         out.add(node.variable)
@@ -38,64 +67,90 @@ def _defs(node: Any) -> set[str]:
     return out
 
 
-def _available(fs: LoadedFlowSet) -> dict[NodeId, set[str]]:
-    into: dict[NodeId, set[str]] = defaultdict(set)
-    for name, flow in fs.flows.items():
-        into[(name, flow.start)] |= BUILTINS | set(flow.inputs)
-    links = []
-    for edge in edges(fs):
-        target = resolve(fs, edge.source[0], edge.target)
-        if target is None:
-            continue
-        node = fs.flows[edge.source[0]].nodes[edge.source[1]]
-        extra = _defs(node) if edge.carries_defs else set()
-        if isinstance(node, n.Menu):
-            option_sets = {k for o in node.options for k in o.set}
-            extra |= option_sets
-        links.append((edge.source, target, extra))
+def _carried(fs: LoadedFlowSet, edge: Edge) -> set[str]:
+    node = fs.flows[edge.source[0]].nodes[edge.source[1]]
+    if edge.field[0] in ("on_failure", "on_error"):
+        return set()  # the node gave up: nothing it would set is set
+    out = defs(node)
+    if isinstance(node, n.Menu) and edge.field[0] == "options":
+        out |= set(node.options[int(edge.field[1])].set)
+    return out
+
+
+Meet = Callable[[set[str], set[str]], set[str]]
+
+
+def _solve(fs: LoadedFlowSet, meet: Meet, unknown: set[str] | None) -> dict[NodeId, set[str]]:
+    """Variables at each node's entry, met over the ways in (a fixed point).
+
+    *unknown* None: a must-analysis (a flow's start is fixed to what any caller
+    gets); else a may-analysis starting from *unknown*.
+    """
+    entry = {(name, flow.start): BUILTINS | set(flow.inputs) for name, flow in fs.flows.items()}
+    links = [(e.source, dst, _carried(fs, e)) for e in edges(fs)
+             if (dst := resolve(fs, e.source[0], e.target)) is not None
+             and (unknown is not None or dst not in entry)]
+    into: dict[NodeId, set[str] | None] = defaultdict(lambda: None if unknown is None else set())
+    into.update({k: set(v) for k, v in entry.items()})
     changed = True
     while changed:
         changed = False
         for src, dst, extra in links:
-            new = into[src] | extra
-            if not new <= into[dst]:
-                into[dst] |= new
+            here = into[src]
+            if here is None:
+                continue  # nothing known reaches the source yet
+            came = here | extra
+            old = into[dst]
+            new = came if old is None else meet(old, came)
+            if new != old:
+                into[dst] = new
                 changed = True
-    return into
+    return {k: v for k, v in into.items() if v is not None}
 
 
-def _uses(fs: LoadedFlowSet) -> Iterator[tuple[NodeId, DocPath, str]]:
-    """(node, path, template) for every template-bearing value in a node."""
+def definite(fs: LoadedFlowSet) -> dict[NodeId, set[str]]:
+    """Variables set on every path to each node (unreachable nodes left out)."""
+    return _solve(fs, lambda a, b: a & b, None)
+
+
+def possible(fs: LoadedFlowSet) -> dict[NodeId, set[str]]:
+    """Variables set on some path to each node."""
+    return _solve(fs, lambda a, b: a | b, set())
+
+
+def uses(fs: LoadedFlowSet) -> Iterator[Use]:
+    """Every template-bearing value in a node, with what it feeds."""
     for path, value, owner in prompts(fs):
         if owner is None:
             continue
         for leaf, _lang, part in prompt_parts(value, path):
             text = part.text if isinstance(part, PromptPart) else part
             if text:
-                yield owner, (leaf if isinstance(part, str) else (*leaf, "text")), text
+                yield Use(owner, leaf if isinstance(part, str) else (*leaf, "text"), text,
+                          "prompt")
     for flow_name, flow in fs.flows.items():
         for name, node in flow.nodes.items():
             here = (flow_name, name)
             if isinstance(node, n.Lookup):
-                yield here, node_path(flow_name, name, "url"), node.url
+                yield Use(here, node_path(flow_name, name, "url"), node.url, "url")
                 for key, value in node.headers.items():
-                    yield here, node_path(flow_name, name, "headers", key), value
+                    yield Use(here, node_path(flow_name, name, "headers", key), value, "header")
                 yield from _body(here, node_path(flow_name, name, "body"), node.body)
             if isinstance(node, n.Set):
                 for key, value in node.variables.items():
-                    yield here, node_path(flow_name, name, "variables", key), value
+                    yield Use(here, node_path(flow_name, name, "variables", key), value, "set")
             if isinstance(node, n.Transfer):
-                yield here, node_path(flow_name, name, "target"), node.target
+                yield Use(here, node_path(flow_name, name, "target"), node.target, "transfer")
             if isinstance(node, n.Branch):
                 for i, case in enumerate(node.cases):
                     if case.when.variable is not None:
                         path = node_path(flow_name, name, "cases", i, "when", "variable")
-                        yield here, path, "{" + case.when.variable + "}"
+                        yield Use(here, path, "{" + case.when.variable + "}", "condition")
 
 
-def _body(here: NodeId, path: DocPath, value: Any) -> Iterator[tuple[NodeId, DocPath, str]]:
+def _body(here: NodeId, path: DocPath, value: Any) -> Iterator[Use]:
     if isinstance(value, str):
-        yield here, path, value
+        yield Use(here, path, value, "body")
     elif isinstance(value, dict):
         for k, v in value.items():
             yield from _body(here, (*path, k), v)
@@ -105,20 +160,50 @@ def _body(here: NodeId, path: DocPath, value: Any) -> Iterator[tuple[NodeId, Doc
 
 
 def unset_variables(fs: LoadedFlowSet) -> Iterator[Problem]:
-    """Report templates that are malformed or use a variable no path sets."""
-    available = _available(fs)
-    for node_id, path, text in _uses(fs):
+    """Report templates that are malformed or use a variable some path leaves unset."""
+    must, may = definite(fs), possible(fs)
+    for use in uses(fs):
         try:
-            names = fields(text)
+            found = template_fields(use.text)
         except TemplateError as exc:
-            yield at(fs, path, f"bad template: {exc}")
+            yield at(fs, use.path, f"bad template: {exc}")
             continue
-        here = fs.flows[node_id[0]].nodes[node_id[1]]
-        # A collect's readback may use the value it just collected.
-        own = _defs(here) if isinstance(here, n.Collect) else set()
-        known = available.get(node_id, set()) | own
-        for name in dict.fromkeys(names):
-            if root(name) not in known:
-                yield at(fs, path, f"variable {root(name)!r} is never set on any path to "
-                         f"node {node_id[1]!r}",
+        if use.node not in must:
+            continue  # unreachable: reported as such
+        here = fs.flows[use.node[0]].nodes[use.node[1]]
+        # A collect's readback may use the value it just collected (not its first question).
+        own = (defs(here) if isinstance(here, n.Collect) and "confirm_prompt" in use.path
+               else set())
+        seen: set[str] = set()
+        for f in found:
+            var = root(f.name)
+            if var in seen or var in own or f.default is not None:
+                continue
+            seen.add(var)
+            if var not in may.get(use.node, set()):
+                yield at(fs, use.path, f"variable {var!r} is never set on any path to "
+                         f"node {use.node[1]!r}",
                          "set it earlier (collect, set, lookup result) or fix the name")
+            elif var not in must[use.node] and use.kind != "condition":
+                yield at(fs, use.path, f"variable {var!r} is not set on every path to "
+                         f"node {use.node[1]!r}",
+                         f"set it on every way in, give a default like {{{f.name}|unknown}}, "
+                         f"or, for a flow reached by goto, list it in the flow's inputs:")
+    yield from _goto_inputs(fs, must)
+
+
+def _goto_inputs(fs: LoadedFlowSet, must: dict[NodeId, set[str]]) -> Iterator[Problem]:
+    """A goto to another flow's start must have set the inputs that flow declares."""
+    for edge in edges(fs):
+        dst = resolve(fs, edge.source[0], edge.target)
+        if dst is None or dst[0] == edge.source[0] or edge.source not in must:
+            continue
+        flow = fs.flows[dst[0]]
+        if dst[1] != flow.start:
+            continue
+        have = must[edge.source] | _carried(fs, edge)
+        for var in flow.inputs:
+            if var not in have:
+                yield at(fs, node_path(*edge.source, *edge.field),
+                         f"flow {dst[0]!r} needs input {var!r}, which is not set on every "
+                         f"path to node {edge.source[1]!r}", f"set {var!r} before going there")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from ivr.flows import nodes as n
-from ivr.flows.parts import PromptPart
+from ivr.flows.parts import BuiltinText, PromptPart
 
 if TYPE_CHECKING:
     from ivr.flows.loader import DocPath, LoadedFlowSet
@@ -69,15 +69,19 @@ def edges(flowset: LoadedFlowSet) -> Iterator[Edge]:
                 yield Edge(src, ("else",), node.default)
             if isinstance(node, n.Goto):
                 target = f"flow:{node.flow}" + (f":{node.node}" if node.node else "")
-                yield Edge(src, ("flow",), target)
+                # Point at the line that names what is missing: 'node:' when it is given.
+                yield Edge(src, ("node",) if node.node else ("flow",), target)
 
 
 def prompts(flowset: LoadedFlowSet) -> Iterator[tuple[DocPath, Any, NodeId | None]]:
-    """Every prompt field value with its path and the node it belongs to (None: settings)."""
+    """Every prompt field value written in the file, with its path and node (None: settings).
+
+    Built-in defaults are left out: the file did not write them (see checks.builtins).
+    """
     settings = flowset.settings
     for fld in ("no_input", "no_match"):
         value = getattr(settings, fld)
-        if value is not None:
+        if value is not None and not isinstance(value, BuiltinText):
             yield ("settings", fld), value, None
     for flow_name, flow in flowset.flows.items():
         for name, node in flow.nodes.items():
@@ -88,7 +92,7 @@ def prompts(flowset: LoadedFlowSet) -> Iterator[tuple[DocPath, Any, NodeId | Non
 def _prompt_values(model: BaseModel, path: tuple[str | int, ...]) -> Iterator[tuple[Any, Any]]:
     for fld in type(model).model_fields:
         value = getattr(model, fld)
-        if value is None:
+        if value is None or isinstance(value, BuiltinText):
             continue
         if fld in PROMPT_FIELDS:
             yield (*path, fld), value

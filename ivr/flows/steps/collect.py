@@ -13,13 +13,9 @@ from ivr.flows.context import CallState
 from ivr.flows.effects import Prompt, SpeechSpec
 from ivr.flows.events import Digits, Event, NoInput, SpeechHeard
 from ivr.flows.nodes import Collect
+from ivr.flows.parts import builtin
 from ivr.flows.steps.base import Asking, Go, Transition, UnexpectedEvent, Wait
 from ivr.flows.steps.confirm import YES_NO, yes_or_no
-
-_READBACK = {
-    "en": "You entered {value}. If that is right, press 1. To try again, press 2.",
-    "es": "Usted ingresó {value}. Si es correcto, oprima 1. Para intentar de nuevo, oprima 2.",
-}
 
 
 class CollectStep(Asking[Collect]):
@@ -79,8 +75,13 @@ class CollectStep(Asking[Collect]):
         # Read back digit by digit ("1 2 3"), as people read numbers; the value exists as a
         # variable only while the prompt is rendered, and marks the prompt sensitive if it is.
         name = self.node.variable
+        # The built-in readback speaks the value through {name!readback}: confirm: true
+        # is the flow's opt-in; a custom confirm_prompt must use the marker itself.
         field = self.node.confirm_prompt or {
-            lang: text.replace("{value}", "{" + name + "}") for lang, text in _READBACK.items()
+            lang: text.replace("{value}", "{" + name + "!readback}")
+            for lang, text in builtin("readback").merged(
+                self.state.flowset.settings.prompts.get("readback")).items()
+            if isinstance(text, str)
         }
         self.state.variables[name] = " ".join(value)
         if self.node.sensitive:

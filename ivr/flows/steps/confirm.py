@@ -6,22 +6,18 @@ from ivr.flows.context import CallState
 from ivr.flows.effects import Prompt
 from ivr.flows.events import Digits, Event, SpeechHeard
 from ivr.flows.matching import best_option
+from ivr.flows.prompts import builtin_text
 
 _YES = ("yes", "yeah", "correct", "sí", "si", "correcto", "예", "네", "맞아요")
 _NO = ("no", "nope", "wrong", "incorrecto", "아니요", "아니오")
 #: Phrases a confirmation turn listens for (a grammar for the recogniser).
 YES_NO: tuple[str, ...] = _YES + tuple(p for p in _NO if p not in _YES)
 
-_QUESTION = {
-    "en": "Did you say {label}? If yes, press 1 or say yes. If not, press 2 or say no.",
-    "es": "¿Dijo {label}? Si es así, oprima 1 o diga sí. Si no, oprima 2 o diga no.",
-    "ko": "{label} 맞습니까? 맞으면 1번을 누르거나 예라고 말씀하세요. 아니면 2번을 누르세요.",
-}
 
 
 def confirmation_prompt(state: CallState, label: str) -> tuple[Prompt, ...]:
     """The "Did you say …?" question in the call's language."""
-    template = _QUESTION.get(state.language, _QUESTION["en"])
+    template = builtin_text("confirm", state.language, state.flowset.settings)
     text = template.replace("{label}", label)
     state.note("prompt", {"text": text, "file": None, "language": state.language})
     voice = state.flowset.settings.voices.get(state.language)

@@ -15,7 +15,7 @@ from ivr.flows.effects import Lookup, Play
 from ivr.flows.events import Event, LookupDone, LookupFailed, PlaybackDone
 from ivr.flows.nodes import Lookup as LookupNode
 from ivr.flows.steps.base import Go, Step, Transition, UnexpectedEvent, Wait
-from ivr.flows.template import lookup, render
+from ivr.flows.template import is_sensitive, lookup, render
 
 
 class LookupStep(Step[LookupNode]):
@@ -50,9 +50,14 @@ class LookupStep(Step[LookupNode]):
                                        "latency_ms": event.latency_ms, "ok": ok})
             if not ok:
                 return Go(self.node.on_error)
-            self.state.set_variable(self.node.result, event.data)
+            secrets = self.node.sensitive_results
+            self.state.set_variable(self.node.result, event.data, secret_paths=secrets)
+            result = self.node.result
             for name, path in self.node.assign.items():
-                self.state.set_variable(name, _pick(event.data, path))
+                # A value picked from a secret part of the reply is itself secret.
+                secret = name in secrets or is_sensitive(f"{result}.{path}", secrets)
+                self.state.set_variable(name, _pick(event.data, path), sensitive=secret,
+                                        secret_paths=secrets)
             return Go(self.node.next)
         if isinstance(event, LookupFailed):
             self.state.note("lookup", {"url": shown, "status": None, "ok": False,

@@ -10,7 +10,7 @@ from ivr.flows.nodes import Goto, Hangup, Set, Transfer
 from ivr.flows.nodes import Play as PlayNode
 from ivr.flows.parts import PromptField
 from ivr.flows.steps.base import End, Go, N, Step, Transition, UnexpectedEvent, Wait
-from ivr.flows.template import render
+from ivr.flows.template import fields_or_none, is_sensitive, render
 
 _ALL_KEYS = "0123456789*#"
 
@@ -41,7 +41,11 @@ class SetStep(Step[Set]):
 
     def enter(self) -> Transition:
         for name, template in self.node.variables.items():
-            self.state.set_variable(name, render(template, self.state.variables))
+            # Taint at run time too: a copy of a sensitive value is sensitive.
+            secret = name in self.node.sensitive or any(
+                is_sensitive(f.name, self.state.sensitive) for f in fields_or_none(template))
+            self.state.set_variable(name, render(template, self.state.variables),
+                                    sensitive=secret)
         if self.node.language:
             self.state.set_language(self.node.language)
         return Go(self.node.next)
@@ -86,7 +90,7 @@ class TransferStep(Announcing[Transfer]):
     kind = "transfer"
 
     def outcome(self) -> Outcome:
-        target = render(self.node.target, self.state.variables)
+        target = render(self.node.target, self.state.variables, hidden=self.state.sensitive)
         return Outcome("transfer", self.name, target=target)
 
     def announcement(self) -> PromptField | None:
