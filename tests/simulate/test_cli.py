@@ -75,9 +75,11 @@ def test_three_failed_pins_hang_up() -> None:
 
 
 def test_no_valid_choice_in_the_main_menu_goes_to_the_operator() -> None:
-    result = simulate("1", "9", "timeout", "say:pizza")
+    # A key the menu does not offer is ignored, as on a phone: 9 then silence is no input.
+    result = simulate("1", "9", "timeout", "say:pizza", "say:pizza")
     assert (result["outcome"], result["queue"]) == ("queue", "operator")
     assert result["reason"] == "max_attempts:no_match"  # the last try was words it knew not
+    assert "keys 9 are not taken at main_menu: ignored, as on a phone" in result["notes"]
 
 
 def test_the_caller_hanging_up_is_abandoned_where_they_were() -> None:
