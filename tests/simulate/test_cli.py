@@ -55,6 +55,12 @@ def test_balance_is_answered_by_a_real_http_lookup(balance_backend: str) -> None
     assert "pin" not in result["variables"]  # sensitive: never shown
 
 
+def test_keys_typed_ahead_reach_the_next_question(balance_backend: str) -> None:
+    result = simulate("1", "3123456", "1", f"{PIN}#", "2")  # the README's type-ahead example
+    assert result["outcome"] == "self_service"
+    assert result["variables"]["account"] == "123456"
+
+
 def test_a_wrong_pin_is_sent_to_billing_agents(balance_backend: str) -> None:
     result = simulate("1", "3", "123456", "1", "9999#")
     assert result["path"][-2:] == ["not_found", "to_billing"]
