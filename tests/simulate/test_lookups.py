@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import shutil
 import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -105,19 +107,30 @@ async def test_nothing_listening_is_connection_refused() -> None:
     assert (lookup["ok"], lookup["error"]) == (False, "connection refused")
 
 
-def _simulate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _simulate(*args: str, stdin: str | None = None,
+              cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ivr", "simulate", "main", *args],
-                          input=stdin, cwd=ROOT, capture_output=True, text=True, timeout=60)
+                          input=stdin, cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-def test_the_terminal_view_and_the_json_say_why_the_balance_lookup_failed() -> None:
-    # Nothing serves 127.0.0.1:8099 here (no --demo-backend): the caller goes to billing.
+def test_the_terminal_view_and_the_json_say_why_the_balance_lookup_failed(
+        tmp_path: Path) -> None:
+    # The shipped flows with the balance backend on a port nothing listens on (8099 may be
+    # served by another test's demo backend).
+    port = _free_port()
+    shutil.copy(ROOT / "flows.yaml", tmp_path / "flows.yaml")
+    shutil.copytree(ROOT / "flows", tmp_path / "flows")
+    common = tmp_path / "flows" / "common.yaml"
+    common.write_text(common.read_text(encoding="utf-8").replace("127.0.0.1:8099",
+                                                                 f"127.0.0.1:{port}"))
     inputs = ["-i", "1", "-i", "3", "-i", "123456", "-i", "1", "-i", "4321#"]
-    shown = _simulate("--at", "2026-11-20T10:00-05:00", *inputs)
+    shown = _simulate("--at", "2026-11-20T10:00-05:00", *inputs, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "lookup at fetch_balance failed: connection refused " \
-           "(http://127.0.0.1:8099/api/balance)" in shown.stdout
-    as_json = _simulate("--at", "2026-11-20T10:00-05:00", "--json", *inputs)
+           f"(http://127.0.0.1:{port}/api/balance)" in shown.stdout
+    assert "path: choose_language > check_hours > main_menu > account > ask_account > " \
+           "ask_pin > fetch_balance > lookup_failed > to_billing" in shown.stdout
+    as_json = _simulate("--at", "2026-11-20T10:00-05:00", "--json", *inputs, cwd=tmp_path)
     result = json.loads(as_json.stdout)
     assert result["lookups"][0]["error"] == "connection refused"
     assert "4321" not in as_json.stdout
