@@ -14,7 +14,9 @@ Asterisk (:mod:`ivr.agi.media`), using the same key rules (:func:`ivr.agi.media.
   what was keyed so far, as the inter-digit timeout does.
 - ``hangup`` ends the call at the very next moment, whatever is happening: a prompt, a
   lookup, a recording, a queue announcement, a survey.
-- Words said where only keys are listened for are not heard (silence, as on the phone).
+- Words said where only keys are listened for are not heard (silence, as on the phone),
+  and keys pressed where only words are listened for are ignored (as the live speech
+  path, :mod:`ivr.speech.listen`, ignores them).
 """
 
 from __future__ import annotations
@@ -118,11 +120,11 @@ class Phone:
 
     async def gather(self, effect: fx.Gather) -> Event:
         """A question: take keys (typed ahead or new), speech, silence or a hang-up."""
-        # The same fallback as the FastAGI session: keys are collected even where only
-        # speech was asked for, so a key pressed there reaches the node (a no-match).
-        spec = effect.digits or fx.DigitSpec()
-        rules = KeyRules.from_spec(spec)
-        escape = spec.valid_keys + (spec.finish_key or "") if effect.barge_in else ""
+        # A question for words only takes no keys, as the live speech path (ivr.speech.listen)
+        # ignores keys a turn has no digit spec for.
+        spec = effect.digits
+        rules = None if spec is None else KeyRules.from_spec(spec)
+        escape = spec.valid_keys + (spec.finish_key or "") if spec and effect.barge_in else ""
         entered = ""
         first = self._meet_prompt(effect.node, escape)
         if first is not None:
@@ -160,14 +162,16 @@ class Phone:
                 return NoInput()
         return event
 
-    def _enter_keys(self, rules: KeyRules, entered: str, node: str) -> tuple[str, Event | None]:
+    def _enter_keys(self, rules: KeyRules | None, entered: str,
+                    node: str) -> tuple[str, Event | None]:
         """Feed buffered keys into the entry until it ends; the rest stay typed ahead."""
         ignored = ""
         done: Event | None = None
         while self.keys and done is None:
             key, self.keys = self.keys[0], self.keys[1:]
             before = entered
-            entered, done = add_key(entered, key, rules)
+            if rules is not None:
+                entered, done = add_key(entered, key, rules)
             if done is None and entered == before:
                 ignored += key
         self._note(ignored, f"are not taken at {node}: ignored, as on a phone")

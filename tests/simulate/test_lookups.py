@@ -155,5 +155,8 @@ def test_the_issue_walk_ends_without_a_traceback() -> None:
     assert result["outcome"] == "abandoned"  # the inputs ran out at the account question
     assert result["node"] == "ask_account"
     keys = _simulate("--at", "2026-11-20T10:00-05:00", "--json",
-                     "-i", "1", "-i", "2", "-i", "42")  # keys at the free-form reason
-    assert json.loads(keys.stdout)["path"][-2:] == ["reason", "support_queue"]
+                     "-i", "1", "-i", "2", "-i", "42", "-i", "say:no internet")
+    result = json.loads(keys.stdout)  # keys at the free-form reason: not heard, as live
+    assert "keys 42 are not taken at reason: ignored, as on a phone" in result["notes"]
+    assert result["variables"]["reason"] == "no internet"
+    assert (result["outcome"], result["queue"]) == ("queue", "support")
