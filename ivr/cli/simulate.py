@@ -53,7 +53,8 @@ def _typed(out: TextIO) -> Words:
             wants.append("more keys" if entered else "keys")
         if gather.speech:
             wants.append("say:…")
-        so_far = f" {entered}…" if entered else ""
+        shown = "•" * len(entered) if gather.sensitive else entered  # a PIN is not echoed
+        so_far = f" {shown}…" if entered else ""
         print(f"[{gather.node}]{so_far} {' or '.join(wants)}> ", end="", file=out, flush=True)
         line = await asyncio.to_thread(sys.stdin.readline)
         return line.rstrip("\n") if line else None

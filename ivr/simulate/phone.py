@@ -96,6 +96,9 @@ class Phone:
     notes: list[str] = field(default_factory=list)
     #: Keys pressed and not yet taken by anything (type-ahead).
     keys: str = ""
+    #: The typed-ahead keys were pressed at a sensitive question (a PIN): notes say how
+    #: many, never which.
+    secret: bool = False
 
     def hangs_up_now(self) -> bool:
         """True (and the input is used) when the caller's next input is a hang-up."""
@@ -114,9 +117,9 @@ class Phone:
 
     def lose_keys(self, node: str, during: str) -> None:
         """Keys typed ahead while something that does not listen for keys happens."""
-        self._note(self.keys, f"pressed during {during} at {node} were lost (nothing listens "
-                              "for keys there, as on a phone)")
-        self.keys = ""
+        keys, self.keys = self.keys, ""
+        self._note(keys, f"pressed during {during} at {node} were lost (nothing listens "
+                         "for keys there, as on a phone)")
 
     async def gather(self, effect: fx.Gather) -> Event:
         """A question: take keys (typed ahead or new), speech, silence or a hang-up."""
@@ -126,6 +129,7 @@ class Phone:
         rules = None if spec is None else KeyRules.from_spec(spec)
         escape = spec.valid_keys + (spec.finish_key or "") if spec and effect.barge_in else ""
         entered = ""
+        self.secret = self.secret or effect.sensitive
         first = self._meet_prompt(effect.node, escape)
         if first is not None:
             self.keys = first + self.keys
@@ -134,6 +138,7 @@ class Phone:
             word = await self.words.next(effect, entered)
             if word is not None and is_keys(word):
                 self.keys += word.strip()
+                self.secret = self.secret or effect.sensitive
                 entered, done = self._enter_keys(rules, entered, effect.node)
             else:
                 done = self._answer(effect, word, entered)
@@ -193,4 +198,7 @@ class Phone:
 
     def _note(self, keys: str, what: str) -> None:
         if keys:
-            self.notes.append(f"keys {keys} {what}")
+            shown = f"({len(keys)} sensitive)" if self.secret else keys
+            self.notes.append(f"keys {shown} {what}")
+        if not self.keys:
+            self.secret = False

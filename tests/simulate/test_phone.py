@@ -10,8 +10,9 @@ import datetime as dt
 
 import pytest
 
-from ivr.flows.loader import parse_flowset
+from ivr.flows.loader import load_flowset, parse_flowset
 from ivr.simulate.driver import Simulation, run_flow, scripted
+from tests.conftest import ROOT
 
 FLOWS = """\
 version: 1
@@ -141,8 +142,17 @@ async def test_words_where_only_keys_are_listened_for_are_silence() -> None:
     assert [e.kind for e in sim.call.record.timeline if e.kind == "no_input"] == ["no_input"]
 
 
+async def test_keys_typed_ahead_from_a_pin_are_never_shown() -> None:
+    flowset = load_flowset(ROOT / "flows.yaml")
+    sim = await run_flow(flowset, "main", scripted(["1", "3", "123456", "1", "432187"]), at=AT)
+    assert "keys (2 sensitive) pressed during a prompt at fetch_balance that does not take " \
+           "them were lost, as on a phone" in sim.notes
+    assert not any("87" in note or "4321" in note for note in sim.notes)
+
+
 @pytest.mark.parametrize(("inputs", "node"), [
     (("hangup",), "menu"),                       # at a question
+    (("1", "hangup"), "account"),                # at a collect
     (("2", "hangup"), "hours"),                  # during a play
     (("1", "1234#", "hangup"), "fetch"),         # during the lookup's hold prompt
     (("3", "hangup"), "address"),                # during a recording
