@@ -239,3 +239,20 @@ def test_words_at_a_survey_are_not_a_score() -> None:
     walk = Walk(SURVEY)
     walk.send(SpeechHeard("five", 0.9))
     assert _steps(walk.call.record)[-2:] == ["no_match", "retry"]
+
+
+def test_hanging_up_while_the_callback_is_confirmed_is_a_callback() -> None:
+    walk = Walk("""\
+main:
+  start: q
+  nodes:
+    q:
+      type: queue
+      queue: sales
+      callback: {when_wait_over: 120}
+""")
+    walk.send(QueueStatus("sales", logged_in=3, available=0, callers=9, estimated_wait_s=600.0))
+    walk.send(Digits("1"))  # "Thank you. We will call you back at this number."
+    assert isinstance(walk.pending, fx.Play)
+    walk.send(Hangup())
+    assert (walk.call.record.outcome, walk.outcome.kind) == ("callback", "callback")
