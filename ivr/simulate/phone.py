@@ -152,8 +152,9 @@ class Phone:
             self.notes.append(f"inputs ran out at {effect.node}: the caller hung up")
             return Hangup()
         event = _parse(word)
+        shown = "(sensitive)" if effect.sensitive else repr(word)  # a PIN typed wrongly
         if event is None:
-            self.notes.append(f"{word!r} is not an input ({HELP}); ignored")
+            self.notes.append(f"{shown} is not an input ({HELP}); ignored")
             return None
         if isinstance(event, NoInput):
             return Digits(entered) if entered else event
@@ -162,7 +163,8 @@ class Phone:
                 self.words.push_back(word)  # the key entry ends first; the words come next
                 return Digits(entered)
             if effect.speech is None:
-                self.notes.append(f"said {event.text!r} at {effect.node}, which listens only "
+                said = "(sensitive)" if effect.sensitive else repr(event.text)
+                self.notes.append(f"said {said} at {effect.node}, which listens only "
                                   "for keys: not heard (silence)")
                 return NoInput()
         return event

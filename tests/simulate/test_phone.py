@@ -148,6 +148,11 @@ async def test_keys_typed_ahead_from_a_pin_are_never_shown() -> None:
     assert "keys (2 sensitive) pressed during a prompt at fetch_balance that does not take " \
            "them were lost, as on a phone" in sim.notes
     assert not any("87" in note or "4321" in note for note in sim.notes)
+    spoken = await run_flow(flowset, "main", scripted(["1", "3", "123456", "1", "say:4321",
+                                                       "43x1"]), at=AT)
+    assert "said (sensitive) at ask_pin, which listens only for keys: not heard (silence)" \
+        in spoken.notes
+    assert not any("4321" in note or "43x1" in note for note in spoken.notes)
 
 
 @pytest.mark.parametrize(("inputs", "node"), [
