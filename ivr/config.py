@@ -16,6 +16,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
+class ConfigError(Exception):
+    """The config file cannot be used; the message names the file and what to do."""
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -122,8 +126,16 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     """Read *path* (if given) and apply ``IVR_<SECTION>_<FIELD>`` overrides from *environ*."""
     data: dict[str, Any] = {}
     if path is not None:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file (start from ivr.toml.example: "
+                              f"cp ivr.toml.example {path})") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     env = dict(os.environ if environ is None else environ)
     for section, model in Config.model_fields.items():
         annotation = model.annotation

@@ -61,8 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from ivr.config import ConfigError
+
     try:
         return _load(args.command).run(args)
+    except ConfigError as exc:
+        print(f"ivr {args.command}: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # `ivr calls | head`: the reader left; that is not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -36,9 +36,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass(f"password (at least {MIN_PASSWORD} characters): ")
-    if getpass.getpass("again: ") != first:
+        line = sys.stdin.readline()
+        if not line:
+            raise UserError("no password on standard input: pipe it in, e.g. "
+                            "ivr users add NAME --password-stdin < password.txt")
+        return line.rstrip("\n")
+    if not sys.stdin.isatty():
+        raise UserError("no terminal to type the password at: "
+                        "give it on standard input with --password-stdin")
+    try:
+        first = getpass.getpass(f"password (at least {MIN_PASSWORD} characters): ")
+        again = getpass.getpass("again: ")
+    except EOFError:
+        raise UserError("no password given") from None
+    if again != first:
         raise UserError("the two passwords differ")
     return first
 

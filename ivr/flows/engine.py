@@ -8,12 +8,16 @@
 
 Only the last effect of a returned list may be blocking; its answer is the
 next event. ``Hangup`` may answer any blocking effect and ends the call as
-abandoned at the node the caller was on. The FastAGI session, the terminal
+abandoned at the node the caller was on (or as the node says: a survey, a
+goodbye). Any other event is taken for what it means to the pending effect
+(:func:`ivr.flows.steps.fit.fit`): the node's rules then take it, count it as
+a no-match, or ignore it; no event raises. The FastAGI session, the terminal
 simulator and the tests all drive this same class.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +29,7 @@ from ivr.flows.events import AdapterError, Event, Hangup
 from ivr.flows.flowset import FlowSet
 from ivr.flows.steps import STEPS
 from ivr.flows.steps.base import End, Go, Step, Transition, UnexpectedEvent, Wait
+from ivr.flows.steps.fit import fit
 
 #: Node moves without caller input before the engine calls it a loop. The validator
 #: rejects input-free cycles; this is the safety net for flows loaded without it.
@@ -120,7 +125,7 @@ class Call:
         if self._pending is None or self._step is None:
             raise EngineError(f"{event!r} answers nothing: call start() first")
         self._state.now = now
-        self._pending = None
+        pending, self._pending = self._pending, None
         if isinstance(event, Hangup):
             self._state.note("hangup", {"by": "caller"})
             self._end(self._step.outcome_on_hangup())
@@ -128,11 +133,18 @@ class Call:
         if isinstance(event, AdapterError):
             self._state.note("error", {"reason": event.reason})
             return self._follow(End(Outcome("error", self._state.node_name, reason=event.reason)))
-        try:
-            transition = self._step.handle(event)
-        except UnexpectedEvent as exc:
-            raise EngineError(str(exc)) from exc
-        return self._follow(transition)
+        answer = fit(pending, event)
+        transition: Transition | None = None
+        if answer is not None:
+            # A node without a rule for it ignores it, like any other stray event.
+            with contextlib.suppress(UnexpectedEvent):
+                transition = self._step.handle(answer)
+        if transition is not None:
+            return self._follow(transition)
+        # Not an answer to what is pending (a lookup reply while a prompt plays): keep
+        # waiting. The effect is handed out again because adapters act only on effects.
+        self._pending = pending
+        return [pending]
 
     # Internals ------------------------------------------------------------------------
 

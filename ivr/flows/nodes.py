@@ -17,6 +17,7 @@ from ivr.flows.parts import (
     Condition,
     GlobalKeys,
     PromptField,
+    RetryLimit,
     Strict,
     builtin,
     dtmf_key,
@@ -38,6 +39,10 @@ class _Retries(Strict):
     no_match: PromptField | None = None
     #: Where to go after max_attempts; default: the operator queue from settings.
     on_failure: str | None = None
+    #: Count silences on their own, with their own limit and exit (default: shared count).
+    on_no_input: RetryLimit | None = None
+    #: Count wrong answers on their own, with their own limit and exit (default: shared count).
+    on_no_match: RetryLimit | None = None
 
 
 class Option(Strict):
@@ -103,6 +108,10 @@ class Collect(_Base, _Retries):
     confirm_prompt: PromptField | None = None
     #: PINs, card numbers: never stored, logged or shown; only "given, N digits".
     sensitive: bool = False
+    #: The operator and repeat keys, pressed alone, work here as in menus; ``false`` makes a
+    #: lone ``0`` or ``*`` an ordinary answer.
+    global_keys: bool = True
+    keys: GlobalKeys | None = None
     next: str
 
     @field_validator("finish_key", mode="before")

@@ -89,6 +89,19 @@ class GlobalKeys(Strict):
         return None if value is None else dtmf_key(value)
 
 
+class RetryLimit(Strict):
+    """Its own count and exit for one kind of failed try (``on_no_input`` / ``on_no_match``).
+
+    Without it, silences and wrong answers share ``max_attempts`` and ``on_failure``
+    (FreePBX's "invalid" and "timeout" retries, FreeSWITCH's max-failures/max-timeouts).
+    """
+
+    #: Tries of this kind before giving up (default: ``max_attempts``).
+    max: int | None = Field(default=None, ge=1, le=10)
+    #: Where to go then (default: the node's ``on_failure``, else the operator queue).
+    next: str | None = None
+
+
 class Settings(Strict):
     """Defaults for every flow in the file."""
 

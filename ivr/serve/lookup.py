@@ -1,4 +1,9 @@
-"""Carry out a flow's ``Lookup`` effect: one HTTP request with a deadline, JSON back."""
+"""Carry out a flow's ``Lookup`` effect: one HTTP request with a deadline, JSON back.
+
+The live service and ``ivr simulate`` both call :func:`run_lookup`, so a lookup behaves
+the same in both: redirects are refused (the reply to a redirect is a failed lookup,
+see ``ivr.flows.steps.lookup.refusal``) and a failure says why.
+"""
 
 from __future__ import annotations
 
@@ -34,11 +39,23 @@ async def run_lookup(effect: Lookup, http: aiohttp.ClientSession) -> LookupDone 
             text = await response.text()
             status = response.status
     except TimeoutError:
-        return LookupFailed("timeout", latency_ms=elapsed())
+        return LookupFailed(f"timeout after {effect.timeout_s:g} s", latency_ms=elapsed())
     except aiohttp.ClientError as exc:
-        return LookupFailed(f"connection: {type(exc).__name__}", latency_ms=elapsed())
+        return LookupFailed(_connection_reason(exc), latency_ms=elapsed())
     try:
         data = json.loads(text) if text.strip() else None
     except ValueError:
-        return LookupFailed("not JSON", latency_ms=elapsed())
+        if 200 <= status < 300:
+            return LookupFailed("not JSON", latency_ms=elapsed())
+        data = None  # a redirect or error page: its status is the reason, not its body
     return LookupDone(status=status, data=data, latency_ms=elapsed())
+
+
+def _connection_reason(exc: aiohttp.ClientError) -> str:
+    """A short reason for a failed connection (never the request, which may hold a PIN)."""
+    cause = getattr(exc, "os_error", None)
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect: {type(cause).__name__ if cause else type(exc).__name__}"
+    return f"connection: {type(exc).__name__}"

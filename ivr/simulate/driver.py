@@ -1,17 +1,18 @@
 """Drive :class:`ivr.flows.engine.Call` from scripted or typed input.
 
 This is an adapter like the FastAGI session: it carries out effects (prompts
-become text, lookups are real HTTP requests, recordings are simulated) and
-feeds the results back as events. ``run_flow`` is the harness tests use.
+become text, lookups are real HTTP requests made by the live service's own
+:func:`ivr.serve.lookup.run_lookup`, recordings are simulated) and feeds the
+results back as events. The caller's side (type-ahead, partial entries, hang-ups
+at any moment) is :class:`ivr.simulate.phone.Phone`. ``run_flow`` is the harness
+tests use.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import json
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,20 +20,11 @@ import aiohttp
 
 from ivr.flows import effects as fx
 from ivr.flows.engine import Call
-from ivr.flows.events import (
-    Event,
-    Hangup,
-    LookupDone,
-    LookupFailed,
-    PlaybackDone,
-    QueueStatus,
-    Recorded,
-)
+from ivr.flows.events import Event, Hangup, QueueStatus, Recorded
 from ivr.flows.flowset import FlowSet
-from ivr.simulate.inputs import InputError, parse_input
+from ivr.serve.lookup import run_lookup
+from ivr.simulate.phone import Ask, Phone, Words
 
-#: Asked for the caller's next input: (the pending Gather) -> text, or None when out of input.
-InputSource = Callable[[fx.Gather], Awaitable[str | None]]
 #: Told each prompt as it is "played".
 PromptSink = Callable[[str], None]
 
@@ -59,18 +51,29 @@ class Simulation:
             "prompts": self.prompts,
             "language": self.call.record.language,
             "survey_score": self.call.record.survey_score,
+            "lookups": self.lookups(),
             "notes": self.notes,
         }
 
+    def lookups(self) -> list[dict[str, Any]]:
+        """Every HTTP lookup of the call: node, URL (no query), status, ok and why it failed."""
+        return [
+            {"node": e.node, "url": e.data.get("url"), "status": e.data.get("status"),
+             "ok": e.data.get("ok"), "error": e.data.get("error"),
+             "latency_ms": e.data.get("latency_ms")}
+            for e in self.call.record.timeline
+            if e.kind == "lookup" and "url" in e.data
+        ]
 
-def scripted(inputs: Iterable[str]) -> InputSource:
-    """An input source that replays *inputs* in order, then runs dry (the caller hangs up)."""
-    queue = list(inputs)
 
-    async def next_input(_gather: fx.Gather) -> str | None:
-        return queue.pop(0) if queue else None
+def scripted(inputs: Iterable[str]) -> Words:
+    """The caller's inputs from a script; when they run out, the caller hangs up."""
+    return Words.scripted(inputs)
 
-    return next_input
+
+def interactive(ask: Ask) -> Words:
+    """The caller's inputs typed when a question needs one."""
+    return Words.interactive(ask)
 
 
 def queue_statuses(specs: Iterable[str]) -> dict[str, QueueStatus]:
@@ -95,7 +98,7 @@ def queue_statuses(specs: Iterable[str]) -> dict[str, QueueStatus]:
 async def run_flow(
     flowset: FlowSet,
     flow: str,
-    source: InputSource,
+    source: Words,
     *,
     caller: str | None = None,
     at: dt.datetime | None = None,
@@ -107,6 +110,7 @@ async def run_flow(
     now = at or dt.datetime.now(dt.UTC)
     call = Call(flowset, flow, call_id=f"sim-{time.time_ns()}", caller=caller)
     sim = Simulation(call)
+    phone = Phone(source, sim.notes)
     async with aiohttp.ClientSession() as http:
         effects = call.start(now)
         for _step in range(max_steps):
@@ -116,7 +120,7 @@ async def run_flow(
                 return sim
             pending = call.pending
             assert pending is not None
-            event = await _answer(pending, source, http, queues or {}, sim)
+            event = await _answer(pending, phone, http, queues or {})
             effects = call.receive(event, now)
     sim.notes.append(f"stopped after {max_steps} steps")
     call.receive(Hangup(), now)
@@ -136,55 +140,24 @@ def _show(effect: fx.Effect, sim: Simulation, on_prompt: PromptSink | None) -> N
 
 async def _answer(
     pending: fx.Blocking,
-    source: InputSource,
+    phone: Phone,
     http: aiohttp.ClientSession,
     queues: dict[str, QueueStatus],
-    sim: Simulation,
 ) -> Event:
+    if isinstance(pending, fx.Gather):
+        return await phone.gather(pending)
     if isinstance(pending, fx.Play):
-        return PlaybackDone()
+        return phone.play(pending)
+    if phone.hangs_up_now():
+        return Hangup()
     if isinstance(pending, fx.CheckQueue):
         return queues.get(pending.queue, QueueStatus(pending.queue, 1, 1, 0, 0.0, 0.0))
     if isinstance(pending, fx.Record):
-        sim.notes.append(f"simulated a recording at {pending.node}")
+        phone.lose_keys(pending.node, "the recording prompt")
+        phone.notes.append(f"simulated a recording at {pending.node}")
         return Recorded(f"simulated/{pending.node}.wav", 5.0, reason="silence")
-    if isinstance(pending, fx.Lookup):
-        return await lookup(http, pending)
-    while True:
-        text = await source(pending)
-        if text is None:
-            sim.notes.append(f"inputs ran out at {pending.node}: the caller hung up")
-            return Hangup()
-        finish = pending.digits.finish_key if pending.digits else None
-        try:
-            return parse_input(text, finish)
-        except InputError as exc:
-            sim.notes.append(str(exc))
+    phone.lose_keys(pending.node, "the lookup")
+    return await run_lookup(pending, http)
 
 
-async def lookup(http: aiohttp.ClientSession, effect: fx.Lookup) -> Event:
-    """Carry out a ``Lookup`` effect over real HTTP, honouring its timeout."""
-    started = time.perf_counter()
-    headers = dict(effect.headers)
-    if effect.json_body is not None:
-        headers.setdefault("Content-Type", "application/json")
-    try:
-        async with asyncio.timeout(effect.timeout_s):
-            async with http.request(effect.method, effect.url, data=effect.json_body,
-                                    headers=headers) as response:
-                text = await response.text()
-                latency = int((time.perf_counter() - started) * 1000)
-                try:
-                    data = json.loads(text) if text else None
-                except ValueError:
-                    return LookupFailed("reply is not JSON", latency)
-                return LookupDone(response.status, data, latency)
-    except TimeoutError:
-        return LookupFailed(f"timed out after {effect.timeout_s} s",
-                            int((time.perf_counter() - started) * 1000))
-    except aiohttp.ClientError as exc:
-        return LookupFailed(f"{type(exc).__name__}: {exc}",
-                            int((time.perf_counter() - started) * 1000))
-
-
-__all__ = ["Simulation", "lookup", "queue_statuses", "run_flow", "scripted"]
+__all__ = ["Simulation", "interactive", "queue_statuses", "run_flow", "scripted"]

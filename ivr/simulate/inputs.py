@@ -1,16 +1,19 @@
 """What a simulated caller does, parsed from text: ``1``, ``123#``, ``say:billing``, ``timeout``.
 
 The same words work on the command line (``--input``) and at the interactive
-prompt, so a session typed by hand can be replayed as a script.
+prompt, so a session typed by hand can be replayed as a script. How keys typed
+ahead, partial entries and hang-ups meet the call is :mod:`ivr.simulate.phone`.
 """
 
 from __future__ import annotations
 
 from ivr.flows.events import Digits, Event, Hangup, NoInput, SpeechHeard
 
+#: The phone's keys.
+KEYS = "0123456789*#"
 HELP = (
-    "digits (e.g. 1 or 123456#), 'say:words' (optionally 'say:words@0.4' for a confidence), "
-    "'timeout', or 'hangup'"
+    "keys (e.g. 1 or 123456#; extra keys are typed ahead), 'say:words' (optionally "
+    "'say:words@0.4' for a confidence), 'timeout' or 'silence', or 'hangup'"
 )
 
 
@@ -22,7 +25,7 @@ def parse_input(text: str, finish_key: str | None = None) -> Event:
     """Turn one input word into the engine event a real call would produce."""
     word = text.strip()
     lowered = word.lower()
-    if lowered in ("timeout", "t", ""):
+    if lowered in ("timeout", "t", "silence", ""):
         return NoInput()
     if lowered in ("hangup", "h", "bye"):
         return Hangup()
@@ -38,7 +41,7 @@ def parse_input(text: str, finish_key: str | None = None) -> Event:
             except ValueError:
                 said, confidence = f"{said}@{conf}", 1.0
         return SpeechHeard(said.strip(), confidence)
-    if all(c in "0123456789*#" for c in word):
+    if all(c in KEYS for c in word):
         if finish_key and word.endswith(finish_key):
             return Digits(word[: -len(finish_key)], terminated_by=finish_key)
         return Digits(word)

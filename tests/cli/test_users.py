@@ -46,3 +46,23 @@ async def test_add_list_role_passwd_disable_remove(tmp_path: Path) -> None:
     await store.close()
     assert _ivr(url, "remove", "dana").returncode == 0
     assert _ivr(url, "remove", "dana").returncode == 1
+
+
+def test_without_a_terminal_the_password_must_come_on_stdin(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'calls.sqlite3'}"
+    no_tty = _ivr(url, "add", "dana")  # stdin is a pipe, not a terminal
+    assert no_tty.returncode == 1
+    assert "Traceback" not in no_tty.stderr
+    assert "with --password-stdin" in no_tty.stderr
+    empty = _ivr(url, "add", "dana", "--password-stdin")
+    assert empty.returncode == 1
+    assert "no password on standard input" in empty.stderr
+    assert _ivr(url, "list").stdout == ""
+
+
+def test_a_missing_config_file_is_named_not_a_traceback(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "ivr", "users", "--config", "nowhere.toml",
+                           "list"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == ("ivr users: nowhere.toml: no such config file "
+                           "(start from ivr.toml.example: cp ivr.toml.example nowhere.toml)\n")

@@ -55,6 +55,12 @@ def test_balance_is_answered_by_a_real_http_lookup(balance_backend: str) -> None
     assert "pin" not in result["variables"]  # sensitive: never shown
 
 
+def test_keys_typed_ahead_reach_the_next_question(balance_backend: str) -> None:
+    result = simulate("1", "3123456", "1", f"{PIN}#", "2")  # the README's type-ahead example
+    assert result["outcome"] == "self_service"
+    assert result["variables"]["account"] == "123456"
+
+
 def test_a_wrong_pin_is_sent_to_billing_agents(balance_backend: str) -> None:
     result = simulate("1", "3", "123456", "1", "9999#")
     assert result["path"][-2:] == ["not_found", "to_billing"]
@@ -75,9 +81,11 @@ def test_three_failed_pins_hang_up() -> None:
 
 
 def test_no_valid_choice_in_the_main_menu_goes_to_the_operator() -> None:
-    result = simulate("1", "9", "timeout", "say:pizza")
+    # A key the menu does not offer is ignored, as on a phone: 9 then silence is no input.
+    result = simulate("1", "9", "timeout", "say:pizza", "say:pizza")
     assert (result["outcome"], result["queue"]) == ("queue", "operator")
     assert result["reason"] == "max_attempts:no_match"  # the last try was words it knew not
+    assert "keys 9 are not taken at main_menu: ignored, as on a phone" in result["notes"]
 
 
 def test_the_caller_hanging_up_is_abandoned_where_they_were() -> None:

@@ -15,6 +15,7 @@ from ivr.flows.context import CallState
 from ivr.flows.effects import DigitSpec, Effect, Gather, Outcome, Prompt
 from ivr.flows.events import Event
 from ivr.flows.nodes import Node
+from ivr.flows.parts import RetryLimit
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,10 @@ class Asking(Step[R], abc.ABC):
 
     def __init__(self, node: R, state: CallState) -> None:
         super().__init__(node, state)
+        #: Failed tries counted together (kinds without their own ``on_no_…`` limit).
         self.attempts = 0
+        #: Failed tries of a kind that has its own limit, by kind.
+        self.own_counts: dict[str, int] = {}
 
     @abc.abstractmethod
     def ask(self, before: tuple[Prompt, ...] = (), repeat: bool = False) -> Wait:
@@ -138,22 +142,41 @@ class Asking(Step[R], abc.ABC):
         """Wrap a ``Gather`` for this node in a ``Wait``."""
         return Wait((Gather(self.name, prompts, **kwargs),))
 
+    def own_limit(self, reason: str) -> RetryLimit | None:
+        """The node's ``on_no_input``/``on_no_match`` for *reason*, if it counts it apart."""
+        limit = getattr(self.node, f"on_{reason}", None)
+        return limit if isinstance(limit, RetryLimit) else None
+
     def retry(self, reason: str, heard: str | None = None) -> Transition:
         """Count a failed attempt; ask again with the matching apology, or give up."""
-        self.attempts += 1
-        data: dict[str, Any] = {"attempt": self.attempts}
+        own = self.own_limit(reason)
+        if own is None:
+            self.attempts += 1
+            count, limit = self.attempts, int(self.setting("max_attempts"))
+        else:
+            count = self.own_counts[reason] = self.own_counts.get(reason, 0) + 1
+            limit = own.max or int(self.setting("max_attempts"))
+        data: dict[str, Any] = {"attempt": count}
         if heard is not None:
             data["input"] = heard
         self.state.note("no_input" if reason == "no_input" else "no_match", data)
-        if self.attempts >= int(self.setting("max_attempts")):
+        if count >= limit:
             return self.fail(reason)
-        self.state.note("retry", {"attempt": self.attempts + 1, "reason": reason})
+        self.state.note("retry", {"attempt": count + 1, "reason": reason})
         apology = self.state.prompts(self.setting(reason))
         return self.ask(before=apology, repeat=True)
 
-    def fail(self, reason: str) -> Transition:
-        """After max attempts: ``on_failure`` if given, else the operator queue."""
+    def failure_target(self, reason: str) -> str | None:
+        """Where to go when tries of *reason* run out: its own ``next``, else ``on_failure``."""
+        own = self.own_limit(reason)
+        if own is not None and own.next is not None:
+            return own.next
         target = getattr(self.node, "on_failure", None)
+        return target if isinstance(target, str) else None
+
+    def fail(self, reason: str) -> Transition:
+        """After max attempts: the failure target if given, else the operator queue."""
+        target = self.failure_target(reason)
         if target is not None:
             return Go(target)
         return self.operator(f"max_attempts:{reason}")

@@ -13,7 +13,7 @@ from ivr.flows.context import CallState
 from ivr.flows.effects import Prompt, SpeechSpec
 from ivr.flows.events import Digits, Event, NoInput, SpeechHeard
 from ivr.flows.nodes import Collect
-from ivr.flows.parts import builtin
+from ivr.flows.parts import GlobalKeys, builtin
 from ivr.flows.steps.base import Asking, Go, Transition, UnexpectedEvent, Wait
 from ivr.flows.steps.confirm import YES_NO, yes_or_no
 
@@ -38,16 +38,50 @@ class CollectStep(Asking[Collect]):
         )
         return self.gather(prompts, digits=spec, sensitive=self.node.sensitive)
 
+    @property
+    def keys(self) -> GlobalKeys | None:
+        """Global keys in force here, or None when the node turns them off."""
+        if not self.node.global_keys:
+            return None
+        return self.node.keys or self.state.flowset.settings.keys
+
     def handle(self, event: Event) -> Transition:
         if self.pending is not None:
             return self._confirmed(event)
         if isinstance(event, NoInput):
             return self.retry("no_input")
-        if isinstance(event, Digits) and self.node.input == "dtmf":
-            return self._digits(event)
-        if isinstance(event, SpeechHeard) and self.node.input == "speech":
-            return self._transcript(event)
+        if isinstance(event, Digits):
+            global_key = self._global_key(event)
+            if global_key is not None:
+                return global_key
+            if self.node.input == "dtmf":
+                return self._digits(event)
+            # Keys where an answer in words was asked for are not that answer.
+            self.state.note("digits", {"digits": event.digits, "terminated_by": None})
+            return self.retry("no_match", heard=event.digits or None)
+        if isinstance(event, SpeechHeard):
+            if self.node.input == "speech":
+                return self._transcript(event)
+            # Words where keys were asked for (a PIN, an account number) are not the number.
+            said = "" if self.node.sensitive else event.text
+            self.state.note("speech", {"text": said, "confidence": event.confidence,
+                                       "option": None, "recognition_ms": event.recognition_ms})
+            return self.retry("no_match")
         raise UnexpectedEvent(f"collect {self.name!r} did not expect {event!r}")
+
+    def _global_key(self, event: Digits) -> Transition | None:
+        """The operator or repeat key pressed alone (not inside a number), if global keys apply."""
+        keys = self.keys
+        if keys is None or len(event.digits) != 1:
+            return None
+        key = event.digits
+        if key == keys.operator:
+            self.state.note("option_chosen", {"option": "operator", "via": "dtmf"})
+            return self.operator("operator_key")
+        if key == keys.repeat:
+            self.state.note("option_chosen", {"option": "repeat", "via": "dtmf"})
+            return self.ask()
+        return None
 
     def _digits(self, event: Digits) -> Transition:
         value = event.digits
@@ -65,7 +99,8 @@ class CollectStep(Asking[Collect]):
         return self._accept(value)
 
     def _valid(self, value: str) -> bool:
-        if not value.isdigit() and not set(value) <= set("0123456789*"):
+        # `*` or `#` inside a number is a slip of the finger unless the pattern asks for it.
+        if not value.isdigit() and self.node.pattern is None:
             return False
         if not self.node.min_digits <= len(value) <= self.node.max_digits:
             return False

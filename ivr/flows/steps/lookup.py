@@ -45,10 +45,11 @@ class LookupStep(Step[LookupNode]):
         where = urlsplit(self.node.url)
         shown = f"{where.scheme}://{where.netloc}{where.path}"
         if isinstance(event, LookupDone):
-            ok = 200 <= event.status < 300 and event.data is not None
+            error = refusal(event)
             self.state.note("lookup", {"url": shown, "status": event.status,
-                                       "latency_ms": event.latency_ms, "ok": ok})
-            if not ok:
+                                       "latency_ms": event.latency_ms, "ok": error is None,
+                                       **({"error": error} if error else {})})
+            if error is not None:
                 return Go(self.node.on_error)
             secrets = self.node.sensitive_results
             self.state.set_variable(self.node.result, event.data, secret_paths=secrets)
@@ -64,6 +65,17 @@ class LookupStep(Step[LookupNode]):
                                        "error": event.reason, "latency_ms": event.latency_ms})
             return Go(self.node.on_error)
         raise UnexpectedEvent(f"lookup {self.name!r} did not expect {event!r}")
+
+
+def refusal(event: LookupDone) -> str | None:
+    """Why a reply that arrived is not a result (``None`` when it is one)."""
+    if 300 <= event.status < 400:
+        return f"redirect refused (HTTP {event.status})"
+    if not 200 <= event.status < 300:
+        return f"HTTP {event.status}"
+    if event.data is None:
+        return f"HTTP {event.status} with an empty reply"
+    return None
 
 
 def _pick(data: Any, path: str) -> Any:

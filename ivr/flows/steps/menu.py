@@ -38,6 +38,15 @@ class MenuStep(Asking[Menu]):
         """True when this menu accepts DTMF."""
         return self.node.input is None or "dtmf" in self.node.input
 
+    def enter(self) -> Transition:
+        # Back at a menu the caller left from (an info prompt that returns here): "back"
+        # must lead to the menu before this one, so this menu leaves the stack.
+        here = (self.state.flow_name, self.name)
+        stack = self.state.menu_stack
+        while stack and stack[-1] == here:
+            stack.pop()
+        return self.ask()
+
     def ask(self, before: tuple[Prompt, ...] = (), repeat: bool = False) -> Wait:
         field = self.node.short_prompt if repeat and self.node.short_prompt else self.node.prompt
         prompts = before + self.state.prompts(field)
@@ -59,7 +68,9 @@ class MenuStep(Asking[Menu]):
         if isinstance(event, NoInput):
             return self.retry("no_input")
         if isinstance(event, Digits):
-            return self._key(event.digits)
+            if not event.digits and event.terminated_by is None:
+                return self.retry("no_input")
+            return self._key(event.digits or event.terminated_by or "")
         if isinstance(event, SpeechHeard):
             return self._speech(event)
         raise UnexpectedEvent(f"menu {self.name!r} did not expect {event!r}")
@@ -123,5 +134,7 @@ class MenuStep(Asking[Menu]):
             self.state.set_language(option.language)
         for name, value in option.set.items():
             self.state.set_variable(name, value)
-        self.state.menu_stack.append((self.state.flow_name, self.name))
+        here = (self.state.flow_name, self.name)
+        if not self.state.menu_stack or self.state.menu_stack[-1] != here:
+            self.state.menu_stack.append(here)
         return Go(option.next)

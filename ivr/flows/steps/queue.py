@@ -63,7 +63,16 @@ class QueueStep(Step[QueueNode]):
                 return Wait((Play(self.name, self.state.prompts(callback.confirmation)),))
             return End(self._outcome())
         if self._phase == "confirm" and isinstance(event, PlaybackDone | Digits):
-            base = self._outcome()
-            return End(Outcome("callback", self.name, queue=base.queue, priority=base.priority,
-                               callback_offered=True))
+            return End(self._callback())
         raise UnexpectedEvent(f"queue {self.name!r} did not expect {event!r} ({self._phase})")
+
+    def _callback(self) -> Outcome:
+        base = self._outcome()
+        return Outcome("callback", self.name, queue=base.queue, priority=base.priority,
+                       callback_offered=True)
+
+    def outcome_on_hangup(self) -> Outcome:
+        # Hanging up while "we will call you back" plays is how that call ends.
+        if self._phase == "confirm":
+            return self._callback()
+        return super().outcome_on_hangup()

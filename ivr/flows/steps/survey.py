@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ivr.flows.effects import Outcome, Play, Prompt
-from ivr.flows.events import Digits, Event, NoInput, PlaybackDone
+from ivr.flows.events import Digits, Event, NoInput, PlaybackDone, SpeechHeard
 from ivr.flows.nodes import Survey
 from ivr.flows.steps.base import Asking, End, Go, Transition, UnexpectedEvent, Wait
 
@@ -41,6 +41,9 @@ class SurveyStep(Asking[Survey]):
             self.state.set_variable("survey_score", score)
             thanks = self.state.prompts(self.node.thanks)
             return Wait((Play(self.name, thanks),)) if thanks else self._next()
+        if isinstance(event, SpeechHeard) and not self._scored:
+            # Scores are keyed in; words are not a score.
+            return self.retry("no_match", heard=event.text)
         raise UnexpectedEvent(f"survey {self.name!r} did not expect {event!r}")
 
     def _next(self) -> Transition:
@@ -50,6 +53,13 @@ class SurveyStep(Asking[Survey]):
 
     def fail(self, reason: str) -> Transition:
         # No score is not worth an agent's time: end (or go on) instead of the operator queue.
-        if self.node.on_failure is not None:
-            return Go(self.node.on_failure)
+        target = self.failure_target(reason)
+        if target is not None:
+            return Go(target)
         return End(Outcome("hangup", self.name, reason=f"survey_{reason}"))
+
+    def outcome_on_hangup(self) -> Outcome:
+        # The survey runs after the caller was served: hanging up ends the survey (with or
+        # without a score), it does not make the call abandoned.
+        return Outcome("hangup", self.name,
+                       reason="survey_done" if self._scored else "survey_no_score")
