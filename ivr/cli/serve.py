@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from ivr.config import Config, load_config
+from ivr.redact import install_log_redaction, redact_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_redaction()
     config = load_config(args.config)
     if args.flows:
         config.flows.path = args.flows
@@ -53,6 +55,10 @@ async def _serve(config: Config, with_store: bool) -> int:
         "serving flows %s (version %s) on %s:%d",
         config.flows.path, service.flows.current.version, config.agi.host, service.server.port,
     )
+    ami = config.ami
+    logging.getLogger("ivr.serve").info(
+        "store %s; AMI %s", redact_url(config.store.url) if with_store else "off",
+        f"{ami.username}@{ami.host}:{ami.port}" if ami.enabled else "off")
     try:
         await stop.wait()
     finally:

@@ -22,6 +22,7 @@ from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.calls.store import rows, schema
 from ivr.calls.store.migrations import migrate
 from ivr.calls.store.writer import BackgroundWriter, Write
+from ivr.redact import redact_url
 
 
 class StoreUrlError(ValueError):
@@ -38,7 +39,8 @@ def engine_url(url: str) -> str:
     if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         return url
     raise StoreUrlError(
-        f"store.url {url!r} is neither sqlite:///PATH nor postgresql://USER@HOST/DB; "
+        f"store.url {redact_url(url)!r} is neither sqlite:///PATH nor "
+        "postgresql://USER@HOST/DB; "
         "fix store.url in the config (or IVR_STORE_URL)"
     )
 
