@@ -36,7 +36,8 @@ def test_every_url_inside_free_text_is_redacted() -> None:
     cleaned = redact_text(line)
     assert "secret" not in cleaned
     assert cleaned.count(MASK) == 2
-    assert "db1/calls" in cleaned and "db2/calls" in cleaned
+    assert "db1/calls" in cleaned
+    assert "db2/calls" in cleaned
 
 
 def test_a_config_dump_masks_the_ami_secret_and_the_store_password() -> None:
