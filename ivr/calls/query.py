@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -181,9 +182,32 @@ def _cell(value: Any) -> str:
         return value.isoformat(timespec="seconds")
     if isinstance(value, float):
         return f"{value:.1f}"
-    text = str(value)
-    # Caller-controlled text (caller ID) must not become a formula in Excel/LibreOffice.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return defuse_formula(str(value))
+
+
+#: What spreadsheets start a formula with (after NFKC, so full-width ＝ ＋ － ＠ count too).
+_FORMULA_START = frozenset("=+-@\u2212")  # U+2212 MINUS SIGN
+
+
+def _ignorable(char: str) -> bool:
+    # Spreadsheets skip leading spaces (any Unicode space, NBSP, ideographic space), controls
+    # (tab, CR, LF) and invisible format characters (zero-width space, BOM) before "=".
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def defuse_formula(text: str) -> str:
+    """*text* prefixed with ``'`` when a spreadsheet could read it as a formula.
+
+    Caller-controlled text (a caller ID, a caller name) must not run in Excel or
+    LibreOffice: a cell whose first visible character, after any leading whitespace or
+    invisible characters, is ``= + - @`` in any width, or that starts with a tab or CR,
+    is made literal.
+    """
+    start = next((c for c in text if not _ignorable(c)), "")
+    if text[:1] in ("\t", "\r", "\n") or \
+            unicodedata.normalize("NFKC", start)[:1] in _FORMULA_START:
+        return "'" + text
+    return text
 
 
 def parse_filter(params: dict[str, str] | Any, tz: dt.tzinfo = dt.UTC) -> CallFilter:
