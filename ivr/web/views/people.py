@@ -7,7 +7,7 @@ from aiohttp import web
 
 from ivr.web import auth
 from ivr.web.app_keys import USERS
-from ivr.web.users import ROLES, UserError
+from ivr.web.users import ROLES, UserError, valid_name
 
 
 async def _page(request: web.Request, message: str | None = None,
@@ -41,6 +41,8 @@ async def change_user(request: web.Request) -> web.StreamResponse:
     """Change a role, disable/enable or remove a user."""
     form = await request.post()
     name = request.match_info["name"]
+    if not valid_name(name):
+        raise web.HTTPNotFound(text="no such user")
     users = request.app[USERS]
     me = auth.session_of(request).user.name
     action = str(form.get("action", ""))
