@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 #: Fixtures shared across packages: the Asterisk sandbox, the Korean model and espeak-ng
-#: phrases, and the speech rig on the real Asterisk.
-pytest_plugins = ("tests.asterisk.fixtures", "tests.speech.fixtures", "tests.speech.asterisk_rig")
+#: phrases, the speech rig on the real Asterisk, and a store on SQLite and PostgreSQL.
+pytest_plugins = ("tests.asterisk.fixtures", "tests.speech.fixtures", "tests.speech.asterisk_rig",
+                  "tests.calls.backends")
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

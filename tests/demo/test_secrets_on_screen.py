@@ -22,19 +22,11 @@ import asyncpg
 import pytest
 import requests
 
+from tests.calls.backends import PG_ADMIN, pg_admin
 from tests.conftest import need
 from tests.demo.config import demo_config
 
-PG_ADMIN = os.environ.get("IVR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "Sup3r-s3cret-pw"
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
@@ -42,13 +34,13 @@ def store_with_password() -> Iterator[str]:
     """A fresh PostgreSQL database, named by a URL that carries a password."""
     name = f"ivr_secret_{uuid.uuid4().hex[:10]}"
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
         need(False, f"PostgreSQL is not reachable: {exc}")
     user_host = PG_ADMIN.split("://", 1)[1].rsplit("/", 1)[0]  # postgres@127.0.0.1:5432
     user, host = user_host.split("@", 1)
     yield f"postgresql://{user}:{SECRET}@{host}/{name}"
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _env(url: str) -> dict[str, str]:
