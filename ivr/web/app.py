@@ -18,9 +18,10 @@ from aiohttp import web
 from ivr.calls.store import SqlStore, open_store
 from ivr.config import Config
 from ivr.web import auth, filters, responses
-from ivr.web.app_keys import CONFIG, FLOWS, STORE, TZ, USERS
+from ivr.web.app_keys import CONFIG, FLOWS, STORE, THROTTLE, TZ, USERS
 from ivr.web.deployed import DeployedFlows
 from ivr.web.sessions import Sessions
+from ivr.web.throttle import LoginThrottle, Policy
 from ivr.web.users import Users
 from ivr.web.views import calls, flows, login, metrics, people
 
@@ -31,6 +32,7 @@ def _attach(app: web.Application, store: SqlStore) -> None:
     app[STORE] = store
     app[USERS] = Users(store.engine)
     app[auth.SESSIONS_KEY] = Sessions(store.engine)
+    app[THROTTLE] = LoginThrottle(store.engine, Policy.from_config(app[CONFIG].web))
 
 
 async def _own_store(app: web.Application) -> AsyncIterator[None]:

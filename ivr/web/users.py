@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -83,7 +84,9 @@ class Users:
                 row = (await conn.execute(select(users).where(users.c.name == name))).first()
         stored = row.password_hash if row is not None else _DUMMY_HASH
         try:
-            _hasher.verify(stored, password)
+            # argon2 takes tens of milliseconds of CPU: off the event loop, so a burst of
+            # guesses does not stall every other page.
+            await asyncio.to_thread(_hasher.verify, stored, password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or row.disabled:
