@@ -13,7 +13,8 @@ share the counts.
 - From ``backoff_after`` failures on, the next try must wait 1 s, doubling with each
   failure; from ``lock_after`` on it waits the whole lock time after the last failure.
 - A refused try is not checked at all (the right password is refused too) and does
-  not extend the lock.
+  not extend the lock. A try whose result was never recorded (the process died while
+  checking it) stays ``pending`` and keeps counting as a failure.
 
 Names are escaped before they are stored or logged; passwords never are either.
 """
