@@ -99,6 +99,21 @@ class WebConfig(_Section):
     timezone: str = "UTC"
     #: Send the session cookie only over HTTPS (set when a TLS proxy fronts the dashboard).
     secure_cookies: bool = False
+    #: Login throttling (counted in the database, so every instance agrees). After
+    #: ``login_backoff_after`` failed logins for one name each further try waits 1 s,
+    #: doubling; after ``login_lock_after`` the name is locked for ``login_lock_minutes``
+    #: (a success or an admin's unlock starts the count again).
+    login_backoff_after: int = Field(default=5, ge=1)
+    login_lock_after: int = Field(default=10, ge=1)
+    login_lock_minutes: float = Field(default=15, gt=0)
+    #: The same per source address, over every name tried from it.
+    address_backoff_after: int = Field(default=10, ge=1)
+    address_lock_after: int = Field(default=30, ge=1)
+    #: Failures older than this are forgotten.
+    login_window_hours: float = Field(default=24, gt=0)
+    #: Take the client's address from the last X-Forwarded-For entry (only when a reverse
+    #: proxy that sets it fronts the dashboard; otherwise a client could pick its address).
+    trust_forwarded_for: bool = False
 
 
 class MetricsConfig(_Section):

@@ -15,7 +15,7 @@ import pytest
 #: Fixtures shared across packages: the Asterisk sandbox, a call store on each backend,
 #: the Korean model and espeak-ng phrases, and the speech rig on the real Asterisk.
 pytest_plugins = (
-    "tests.asterisk.fixtures", "tests.calls.stores", "tests.speech.fixtures",
+    "tests.asterisk.fixtures", "tests.calls.backends", "tests.speech.fixtures",
     "tests.speech.asterisk_rig",
 )
 

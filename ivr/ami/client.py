@@ -6,6 +6,11 @@ itself connected. Asterisk sends ``Event: Shutdown`` before it restarts;
 panoramisk's protocol treats that as the connection ending, and we reconnect
 with exponential backoff (jittered, capped) until it is back. Actions in flight
 when the connection drops fail with :class:`AmiError` instead of hanging.
+
+A refused login is different: retrying a wrong secret cannot succeed (and fills
+Asterisk's security log), so the client stops, logs an error that names
+manager.conf and ``IVR_AMI_SECRET``, and :meth:`AmiClient.wait_connected` raises
+:class:`AmiAuthError`; ``ivr serve`` exits with that message.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ BOOT_TIMEOUT_S: Final = 60.0
 
 AfterIvrCallback = Callable[[AfterIvrResult], Coroutine[Any, Any, None]]
 EventListener = Callable[[Fields], None]
+
+
+class AmiAuthError(AmiError):
+    """Asterisk refused the AMI login: the user or secret does not match manager.conf."""
 
 
 class _Protocol(AMIProtocol):  # type: ignore[misc]
@@ -73,6 +82,9 @@ class AmiClient:
         self._closing = False
         #: Asterisk sends FullyBooted to each new session once every module is loaded.
         self._booted = asyncio.Event()
+        #: Set when the client stopped for good because the login was refused.
+        self.gave_up = asyncio.Event()
+        self.auth_error: AmiAuthError | None = None
 
     async def start(self) -> None:
         """Start connecting in the background (returns at once; see :meth:`wait_connected`)."""
@@ -80,8 +92,19 @@ class AmiClient:
         self._runner = asyncio.create_task(self._run(), name="ami-client")
 
     async def wait_connected(self) -> None:
-        """Wait until logged in and resynced (wrap in ``asyncio.timeout``)."""
-        await self.connected.wait()
+        """Wait until logged in and resynced (wrap in ``asyncio.timeout``).
+
+        Raises :class:`AmiAuthError` if Asterisk refused the login.
+        """
+        waits = [asyncio.ensure_future(self.connected.wait()),
+                 asyncio.ensure_future(self.gave_up.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if self.auth_error is not None and not self.connected.is_set():
+            raise self.auth_error
 
     async def close(self) -> None:
         """Log off, stop reconnecting and wait for background work to end."""
@@ -106,6 +129,11 @@ class AmiClient:
             try:
                 await self._session()
                 backoff = self._min_backoff
+            except AmiAuthError as exc:
+                log.error("%s", exc)
+                self.auth_error = exc
+                self.gave_up.set()
+                return
             except (OSError, AmiError, TimeoutError) as exc:
                 log.warning("AMI %s:%d unavailable: %s", self._host, self._port, exc)
             finally:
@@ -133,7 +161,13 @@ class AmiClient:
             action("Login", Username=self._username, Secret=self._secret, Events="on")
         )
         if not getattr(login, "success", False):
-            raise AmiError(f"AMI login refused for user {self._username!r}")
+            raise AmiAuthError(
+                f"Asterisk refused the AMI login of user {self._username!r} at "
+                f"{self._host}:{self._port}: the secret does not match that user's 'secret' "
+                "in Asterisk's manager.conf (the shipped asterisk_conf/manager.conf has none, "
+                "so every login is refused until one is set). Set a secret there, run "
+                "'asterisk -rx \"manager reload\"', and give the service the same value in "
+                "IVR_AMI_SECRET ([ami] secret).")
         self.logins += 1
         # Right after a restart AMI answers before app_queue has loaded; a snapshot taken
         # then would say "no queues". Wait for FullyBooted (needs the "system" read class).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -181,9 +182,32 @@ def _cell(value: Any) -> str:
         return value.isoformat(timespec="seconds")
     if isinstance(value, float):
         return f"{value:.1f}"
-    text = str(value)
-    # Caller-controlled text (caller ID) must not become a formula in Excel/LibreOffice.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return defuse_formula(str(value))
+
+
+#: What spreadsheets start a formula with (after NFKC, so full-width ＝ ＋ － ＠ count too).
+_FORMULA_START = frozenset("=+-@\u2212")  # U+2212 MINUS SIGN
+
+
+def _ignorable(char: str) -> bool:
+    # Spreadsheets skip leading spaces (any Unicode space, NBSP, ideographic space), controls
+    # (tab, CR, LF) and invisible format characters (zero-width space, BOM) before "=".
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def defuse_formula(text: str) -> str:
+    """*text* prefixed with ``'`` when a spreadsheet could read it as a formula.
+
+    Caller-controlled text (a caller ID, a caller name) must not run in Excel or
+    LibreOffice: a cell whose first visible character, after any leading whitespace or
+    invisible characters, is ``= + - @`` in any width, or that starts with a tab or CR,
+    is made literal.
+    """
+    start = next((c for c in text if not _ignorable(c)), "")
+    if text[:1] in ("\t", "\r", "\n") or \
+            unicodedata.normalize("NFKC", start)[:1] in _FORMULA_START:
+        return "'" + text
+    return text
 
 
 def parse_filter(params: dict[str, str] | Any, tz: dt.tzinfo = dt.UTC) -> CallFilter:
@@ -194,17 +218,19 @@ def parse_filter(params: dict[str, str] | Any, tz: dt.tzinfo = dt.UTC) -> CallFi
     """
 
     def text(name: str) -> str | None:
-        value = str(params.get(name) or "").strip()
-        return value or None
+        return clean_text(params.get(name), name)
 
     def number(name: str) -> float | None:
         value = text(name)
         if value is None:
             return None
         try:
-            return float(value)
+            seconds = float(value)
         except ValueError:
             raise ValueError(f"{name}: {value!r} is not a number of seconds") from None
+        if not 0 <= seconds <= MAX_SECONDS:  # also refuses nan
+            raise ValueError(f"{name}: give seconds from 0 to {MAX_SECONDS:.0f}")
+        return seconds
 
     outcome = text("outcome")
     if outcome is not None and outcome not in OUTCOMES:
@@ -218,16 +244,54 @@ def parse_filter(params: dict[str, str] | Any, tz: dt.tzinfo = dt.UTC) -> CallFi
     )
 
 
+#: Longest text a filter field takes (caller numbers and node names are far shorter).
+MAX_TEXT = 200
+#: Largest duration a filter takes (a year of seconds).
+MAX_SECONDS = 366 * 24 * 3600.0
+#: Dates outside these years are typing mistakes (and beyond 9999 there is no date at all).
+YEARS = (1970, 9000)
+
+
+def clean_text(raw: object, name: str) -> str | None:
+    """A filter's text value, stripped; None when empty; ``ValueError`` naming *name* if unusable.
+
+    Control characters (a NUL byte PostgreSQL refuses, a line break) and overlong values
+    are refused rather than passed to the database.
+    """
+    value = str(raw or "").strip()
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"{name}: at most {MAX_TEXT} characters")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        raise ValueError(f"{name}: control characters are not allowed")
+    return value or None
+
+
+def parse_day(value: str, name: str) -> dt.date:
+    """``YYYY-MM-DD`` within :data:`YEARS`; ``ValueError`` naming *name* otherwise."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    _check_year(day.year, value, name)
+    return day
+
+
+def _check_year(year: int, value: str, name: str) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f"{name}: {value!r} is not between the years {YEARS[0]} and {YEARS[1]}")
+
+
 def _when(value: str | None, tz: dt.tzinfo, name: str, *, end: bool) -> dt.datetime | None:
     if value is None:
         return None
+    if len(value) == 10:
+        day = dt.datetime.combine(parse_day(value, name), dt.time(), tz)
+        return day + dt.timedelta(days=1) if end else day
     try:
-        if len(value) == 10:
-            day = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tz)
-            return day + dt.timedelta(days=1) if end else day
         when = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or ISO time") from None
+    _check_year(when.year, value, name)
     return when if when.tzinfo is not None else when.replace(tzinfo=tz)
 
 

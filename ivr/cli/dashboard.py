@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from ivr.config import load_config
+from ivr.redact import install_log_redaction, redact_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,10 +24,11 @@ def run(args: argparse.Namespace) -> int:
     from ivr.web.app import make_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    install_log_redaction()
     config = load_config(args.config)
     host = args.host or config.web.host
     port = args.port or config.web.port
-    print(f"dashboard on http://{host}:{port}/ (store {config.store.url}); "
+    print(f"dashboard on http://{host}:{port}/ (store {redact_url(config.store.url)}); "
           "add a login with: ivr users add NAME --role supervisor")
     web.run_app(make_app(config), host=host, port=port, print=None)
     return 0

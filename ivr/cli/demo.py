@@ -11,6 +11,7 @@ import socket
 from pathlib import Path
 
 from ivr.config import Config, load_config
+from ivr.redact import install_log_redaction, redact_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,8 +37,7 @@ async def _main(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     config.ami.enabled = False
     config.agi.port = _free_port()
-    Path(config.store.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    print(f"ivr demo: flows {config.flows.path}, store {config.store.url}")
+    print(f"ivr demo: flows {config.flows.path}, store {redact_url(config.store.url)}")
     print("placing demo calls over FastAGI (the first run also synthesises prompt audio)…")
     result = await place_demo_calls(config)
     try:
@@ -65,6 +65,7 @@ async def _start_dashboard(config: Config, port: int) -> object:
 def run(args: argparse.Namespace) -> int:
     """Run the demo until Ctrl-C (or right after the calls with --exit)."""
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    install_log_redaction()
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # one line per query drowns the rest
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(_main(args))

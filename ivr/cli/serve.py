@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 from pathlib import Path
 
 from ivr.config import Config, load_config
+from ivr.redact import install_log_redaction, redact_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_redaction()
     config = load_config(args.config)
     if args.flows:
         config.flows.path = args.flows
@@ -53,8 +56,21 @@ async def _serve(config: Config, with_store: bool) -> int:
         "serving flows %s (version %s) on %s:%d",
         config.flows.path, service.flows.current.version, config.agi.host, service.server.port,
     )
+    ami = config.ami
+    logging.getLogger("ivr.serve").info(
+        "store %s; AMI %s", redact_url(config.store.url) if with_store else "off",
+        f"{ami.username}@{ami.host}:{ami.port}" if ami.enabled else "off")
+    # A refused AMI login cannot heal by itself: stop with the client's message (logged).
+    ami_gave_up = service.ami.gave_up if service.ami is not None else asyncio.Event()
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(ami_gave_up.wait())]
     try:
-        await stop.wait()
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        for wait in waits:
+            wait.cancel()
         await service.close()
+    if ami_gave_up.is_set():
+        print("ivr serve: stopped because Asterisk refused the AMI login; see the error above "
+              "(manager.conf and IVR_AMI_SECRET must hold the same secret)", file=sys.stderr)
+        return 1
     return 0

@@ -1,15 +1,21 @@
-"""``ivr users``: manage dashboard logins (add, list, passwd, role, disable, enable, remove)."""
+"""``ivr users``: manage dashboard logins (add, list, passwd, role, disable, enable, remove…).
+
+``unlock`` clears a name's failed logins (or an address's, with ``--address``) when the
+dashboard has locked it and no admin can log in to do it there.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
 
 from ivr.calls.store import open_store
 from ivr.config import load_config
+from ivr.web.throttle import LoginThrottle, Scope
 from ivr.web.users import MIN_PASSWORD, ROLES, UserError, Users
 
 
@@ -26,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for verb, text in (("passwd", "set a new password"), ("disable", "block a login"),
                        ("enable", "unblock a login"), ("remove", "delete a login")):
         actions.add_parser(verb, help=text).add_argument("name")
+    unlock = actions.add_parser("unlock", help="clear the failed logins that locked a name")
+    unlock.add_argument("name", help="the name (or, with --address, the address) to unlock")
+    unlock.add_argument("--address", action="store_true", help="NAME is a source address")
     role = actions.add_parser("role", help="change a login's role")
     role.add_argument("name")
     role.add_argument("role", choices=ROLES)
@@ -70,6 +79,11 @@ async def _run(args: argparse.Namespace, url: str) -> int:
         elif args.action == "role":
             await users.update(args.name, role=args.role)
             print(f"{args.name} is now {args.role}")
+        elif args.action == "unlock":
+            scope: Scope = "address" if args.address else "name"
+            await LoginThrottle(store.engine).unlock(scope, args.name, dt.datetime.now(dt.UTC),
+                                                     by=f"{getpass.getuser()} (ivr users)")
+            print(f"{scope} {args.name} unlocked")
         elif args.action in ("disable", "enable"):
             await users.update(args.name, disabled=args.action == "disable")
             print(f"{args.name} {args.action}d")

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 READBACK = "readback"
@@ -169,6 +170,19 @@ def render(
         else:
             out.append(escape(_text(value)))
     return "".join(out)
+
+
+def url_value(text: str) -> str:
+    """Percent-encode *text* for a URL template so it stays one value inside its segment.
+
+    ``/`` ``?`` ``#`` and every other reserved character are encoded. A value made only of
+    dots (``.`` or ``..``) is encoded as ``%2E`` too: left as it is, an HTTP client (or the
+    server) would treat it as a dot segment and ``/api/acct/{account}/x`` with ``..`` would
+    become ``/api/x``.
+    """
+    if text and text.strip(".") == "":
+        return "%2E" * len(text)
+    return quote(text, safe="")
 
 
 def _text(value: Any) -> str:

@@ -3,14 +3,21 @@
 The live service and ``ivr simulate`` both call :func:`run_lookup`, so a lookup behaves
 the same in both: redirects are refused (the reply to a redirect is a failed lookup,
 see ``ivr.flows.steps.lookup.refusal``) and a failure says why.
+
+The URL is sent exactly as the flow step built it (``encoded=True``: no re-quoting, no
+dot-segment resolution by the client), and a URL whose path holds a ``.`` or ``..``
+segment, plain or percent-encoded, is refused: a server may still resolve ``%2E%2E``, and
+a caller-typed value must never move the request to another path.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from urllib.parse import unquote
 
 import aiohttp
+from yarl import URL
 
 from ivr.flows.effects import Lookup
 from ivr.flows.events import LookupDone, LookupFailed
@@ -27,10 +34,13 @@ async def run_lookup(effect: Lookup, http: aiohttp.ClientSession) -> LookupDone 
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
+    url = request_url(effect.url)
+    if url is None:
+        return LookupFailed("refused: the URL path has a . or .. segment", latency_ms=elapsed())
     try:
         async with http.request(
             effect.method,
-            effect.url,
+            url,
             headers=headers,
             data=body,
             timeout=aiohttp.ClientTimeout(total=effect.timeout_s),
@@ -59,3 +69,12 @@ def _connection_reason(exc: aiohttp.ClientError) -> str:
     if isinstance(exc, aiohttp.ClientConnectorError):
         return f"cannot connect: {type(cause).__name__ if cause else type(exc).__name__}"
     return f"connection: {type(exc).__name__}"
+def request_url(text: str) -> URL | None:
+    """*text* as a URL to send verbatim, or None when its path has a dot segment."""
+    try:
+        url = URL(text, encoded=True)
+    except ValueError:
+        return None
+    if any(unquote(segment) in (".", "..") for segment in url.raw_path.split("/")):
+        return None
+    return url

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
@@ -18,26 +17,22 @@ from aiohttp import web
 
 from ivr.calls.store import SqlStore, open_store
 from ivr.config import Config
-from ivr.web import auth, filters
-from ivr.web.app_keys import CONFIG, FLOWS, STORE, TZ, USERS
+from ivr.web import auth, filters, responses
+from ivr.web.app_keys import CONFIG, FLOWS, STORE, THROTTLE, TZ, USERS
 from ivr.web.deployed import DeployedFlows
 from ivr.web.sessions import Sessions
+from ivr.web.throttle import LoginThrottle, Policy
 from ivr.web.users import Users
 from ivr.web.views import calls, flows, login, metrics, people
 
 HERE = Path(__file__).parent
 
 
-async def _context(request: web.Request) -> dict[str, Any]:
-    session = request.get(auth.SESSION)  # absent on public pages
-    return {"session": session, "user": session.user if session else None,
-            "csrf_token": session.csrf_token if session else "", "path": request.path}
-
-
 def _attach(app: web.Application, store: SqlStore) -> None:
     app[STORE] = store
     app[USERS] = Users(store.engine)
     app[auth.SESSIONS_KEY] = Sessions(store.engine)
+    app[THROTTLE] = LoginThrottle(store.engine, Policy.from_config(app[CONFIG].web))
 
 
 async def _own_store(app: web.Application) -> AsyncIterator[None]:
@@ -53,7 +48,10 @@ def make_app(config: Config, store: SqlStore | None = None) -> web.Application:
     Without *store*, the app opens ``config.store.url`` when it starts and closes
     it when it stops (an aiohttp cleanup context), however the server ends.
     """
-    app = web.Application(middlewares=[auth.auth_middleware], client_max_size=64 * 1024)
+    # The error pages wrap everything, the auth checks included (a refusal is styled too).
+    app = web.Application(middlewares=[responses.error_middleware, auth.auth_middleware],
+                          client_max_size=64 * 1024)
+    app.on_response_prepare.append(responses.add_security_headers)
     app[CONFIG] = config
     app[FLOWS] = DeployedFlows(config.flows.path.resolve())
     app[TZ] = ZoneInfo(config.web.timezone)
@@ -64,7 +62,7 @@ def make_app(config: Config, store: SqlStore | None = None) -> web.Application:
     env = aiohttp_jinja2.setup(
         app, loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=jinja2.select_autoescape(default=True),
-        context_processors=[_context], undefined=jinja2.StrictUndefined,
+        context_processors=[responses.page_context], undefined=jinja2.StrictUndefined,
     )
     filters.install(env, app[TZ])
     app.router.add_static("/static/", HERE / "static", name="static")

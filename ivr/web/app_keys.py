@@ -9,6 +9,7 @@ from aiohttp import web
 from ivr.calls.store import SqlStore
 from ivr.config import Config
 from ivr.web.deployed import DeployedFlows
+from ivr.web.throttle import LoginThrottle
 from ivr.web.users import Users
 
 STORE = web.AppKey("store", SqlStore)
@@ -16,3 +17,4 @@ USERS = web.AppKey("users", Users)
 CONFIG = web.AppKey("config", Config)
 FLOWS = web.AppKey("flows", DeployedFlows)
 TZ = web.AppKey("tz", ZoneInfo)
+THROTTLE = web.AppKey("throttle", LoginThrottle)

@@ -30,15 +30,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 H = TypeVar("H", bound=Handler)
 
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
-_HEADERS = {
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; media-src 'self'; "
-        "style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'"
-    ),
-}
 
 
 def public(handler: H) -> H:
@@ -107,23 +98,17 @@ async def _form_token(request: web.Request) -> str | None:
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse what the request's session may not do; attach the session otherwise."""
     if _is_public(request):
-        response = await handler(request)
-    else:
-        token = request.cookies.get(COOKIE)
-        sessions = request.app[SESSIONS_KEY]
-        session = await sessions.lookup(token, dt.datetime.now(dt.UTC)) if token else None
-        if session is None:
-            _refuse(request, 401)
-        if getattr(request.match_info.handler, "ivr_role", None) == "admin" and \
-                not session.user.is_admin:
-            _refuse(request, 403)
-        if request.method not in _SAFE and not same_token(await _form_token(request),
-                                                          session.csrf_token):
-            _refuse(request, 400)
-        request[SESSION] = session
-        response = await handler(request)
-    for name, value in _HEADERS.items():
-        response.headers.setdefault(name, value)
-    if not _is_public(request):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+        return await handler(request)
+    token = request.cookies.get(COOKIE)
+    sessions = request.app[SESSIONS_KEY]
+    session = await sessions.lookup(token, dt.datetime.now(dt.UTC)) if token else None
+    if session is None:
+        _refuse(request, 401)
+    if getattr(request.match_info.handler, "ivr_role", None) == "admin" and \
+            not session.user.is_admin:
+        _refuse(request, 403)
+    if request.method not in _SAFE and not same_token(await _form_token(request),
+                                                      session.csrf_token):
+        _refuse(request, 400)
+    request[SESSION] = session
+    return await handler(request)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ivr.ami.client import AmiClient
+from ivr.ami.client import AmiAuthError, AmiClient
 from ivr.ami.messages import AmiError, action
 from tests.asterisk.fixtures import SERVICE_USER, AmiObserver, Sandbox, eventually
 
@@ -30,9 +30,11 @@ async def client(asterisk: Sandbox) -> AsyncIterator[AmiClient]:
 async def test_wrong_secret_never_connects(asterisk: Sandbox) -> None:
     ami = AmiClient(asterisk.ami_host, asterisk.ami_port, "ivr", "wrong", min_backoff_s=0.1)
     await ami.start()
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(1.5):
+    # A refused login is final (no retry) and the error says what to fix and where.
+    with pytest.raises(AmiAuthError, match=r"manager\.conf.*IVR_AMI_SECRET"):
+        async with asyncio.timeout(10):
             await ami.wait_connected()
+    assert ami.gave_up.is_set()
     assert ami.logins == 0
     with pytest.raises(AmiError):
         await ami.send(action("Ping"))

@@ -25,10 +25,40 @@ from tests.conftest import ROOT, need
 
 SCRIPT = ROOT / "scripts" / "asterisk-sandbox"
 SANDBOX_DIR = Path(os.environ.get("IVR_SANDBOX_DIR", "/var/cache/ivr-asterisk-sandbox"))
-#: The AMI users asterisk_conf/manager.conf defines (sandbox only).
-SERVICE_USER = ("ivr", "ivr-sandbox-secret")
-TEST_USER = ("ivr-test", "ivr-test-secret")
 AMI_PORT = 5038
+
+
+class AmiLogin:
+    """An AMI user of asterisk_conf/manager.conf, as ``(name, secret)``.
+
+    The shipped manager.conf has no secrets; ``scripts/asterisk-sandbox up`` generates
+    one per user and hands it out with ``asterisk-sandbox secret USER``. It is read when
+    first used, i.e. after the ``asterisk`` fixture has brought the sandbox up.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._secret: str | None = None
+
+    @property
+    def secret(self) -> str:
+        """The sandbox's secret for this user."""
+        if self._secret is None:
+            out = subprocess.run([str(SCRIPT), "secret", self.name], capture_output=True,
+                                 text=True, timeout=30, check=True)
+            self._secret = out.stdout.strip()
+        return self._secret
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self.name, self.secret))
+
+    def __getitem__(self, index: int) -> str:
+        return (self.name, self.secret)[index]
+
+
+#: The AMI users the sandbox's manager.conf defines.
+SERVICE_USER = AmiLogin("ivr")
+TEST_USER = AmiLogin("ivr-test")
 
 
 @dataclass
@@ -138,9 +168,9 @@ def asterisk() -> Iterator[Sandbox]:
     need(ok, why)
     sandbox = Sandbox()
     was_up = subprocess.run([str(SCRIPT), "status"], capture_output=True).returncode == 0
-    if not was_up:
-        result = subprocess.run([str(SCRIPT), "up"], capture_output=True, text=True, timeout=900)
-        need(result.returncode == 0, f"asterisk-sandbox up failed: {result.stderr[-2000:]}")
+    # Also when it runs already: `up` then only installs the AMI secrets the tests will use.
+    result = subprocess.run([str(SCRIPT), "up"], capture_output=True, text=True, timeout=900)
+    need(result.returncode == 0, f"asterisk-sandbox up failed: {result.stderr[-2000:]}")
     yield sandbox
     if not was_up and os.environ.get("CI"):
         subprocess.run([str(SCRIPT), "down"], capture_output=True, timeout=120)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import fields
 
 import pytest
 
 from ivr.calls.query import (
     CallFilter,
+    CallSummary,
     calls_csv,
+    defuse_formula,
     filter_params,
     iter_calls,
     parse_filter,
@@ -90,3 +93,50 @@ def test_form_parameters_become_a_filter_and_mistakes_name_the_field() -> None:
         parse_filter({"since": "yesterday"})
     with pytest.raises(ValueError, match="max_ivr_s"):
         parse_filter({"max_ivr_s": "ten"})
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+    ("+15550100", "'+15550100"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    # Leading whitespace a spreadsheet skips before the formula.
+    (" =1+1", "' =1+1"),
+    ("   -1", "'   -1"),
+    ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"),
+    ("\n=1", "'\n=1"),
+    ("\u00a0=1", "'\u00a0=1"),          # no-break space
+    ("\u2003+1", "'\u2003+1"),          # em space
+    ("\u3000@x", "'\u3000@x"),          # ideographic space
+    ("\u200b=1", "'\u200b=1"),          # zero-width space
+    ("\ufeff=1", "'\ufeff=1"),          # byte-order mark
+    (" \u00a0\t\u3000=1", "' \u00a0\t\u3000=1"),
+    # Full-width and other compatibility forms of = + - @.
+    ("\uff1d1+1", "'\uff1d1+1"),        # ＝
+    ("\uff0b1", "'\uff0b1"),            # ＋
+    ("\uff0d1", "'\uff0d1"),            # －
+    ("\uff20x", "'\uff20x"),            # ＠
+    ("\ufe66x", "'\ufe66x"),            # small equals sign
+    ("\u3000\uff1d1", "'\u3000\uff1d1"),
+    ("\u2212" + "1", "'\u22121"),       # minus sign
+    # Ordinary text is left alone.
+    ("Alice", "Alice"),
+    ("5550100", "5550100"),
+    ("1-2", "1-2"),
+    ("a=b", "a=b"),
+    ("  Bob", "  Bob"),
+    ("", ""),
+])
+def test_a_cell_a_spreadsheet_could_run_is_made_literal(cell: str, written: str) -> None:
+    assert defuse_formula(cell) == written
+    text = calls_csv([_summary(caller=cell)])
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["caller"] == written
+
+
+def _summary(caller: str) -> CallSummary:
+    when = dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)
+    values: dict[str, object] = {f.name: None for f in fields(CallSummary)}
+    values.update(call_id="x1", started_at=when, flow="main", caller=caller)
+    return CallSummary(**values)  # type: ignore[arg-type]

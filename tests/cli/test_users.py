@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
 from ivr.calls.store import open_store
+from ivr.web.throttle import Attempt, LoginThrottle, Refusal
 from ivr.web.users import Users
 
 
@@ -66,3 +68,29 @@ def test_a_missing_config_file_is_named_not_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == ("ivr users: nowhere.toml: no such config file "
                            "(start from ivr.toml.example: cp ivr.toml.example nowhere.toml)\n")
+async def test_unlock_clears_a_locked_name_from_the_terminal(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'calls.sqlite3'}"
+    assert _ivr(url, "add", "dana", "--password-stdin", stdin="a good long password\n") \
+        .returncode == 0
+    store = await open_store(url)
+    throttle = LoginThrottle(store.engine)
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(10):
+        now += dt.timedelta(seconds=20)  # past each back-off wait: ten checked failures
+        attempt = await throttle.begin("dana", "192.0.2.1", now)
+        assert isinstance(attempt, Attempt)
+        await throttle.finish(attempt, False, now)
+    assert isinstance(await throttle.begin("dana", "192.0.2.2", now), Refusal)
+    await store.close()
+
+    done = _ivr(url, "unlock", "dana")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "name dana unlocked\n"
+    assert _ivr(url, "unlock", "192.0.2.1", "--address").returncode == 0
+
+    store = await open_store(url)
+    try:
+        again = await LoginThrottle(store.engine).begin("dana", "192.0.2.1", now)
+        assert isinstance(again, Attempt)
+    finally:
+        await store.close()

@@ -1,10 +1,15 @@
-"""A dashboard over a seeded SQLite store, served for real on a local port, and its users."""
+"""A dashboard over a seeded store, served for real on a local port, and its users.
+
+``dashboard`` runs on SQLite; ``any_dashboard`` runs the same on SQLite and on PostgreSQL
+(for what the database decides: the login throttle, values PostgreSQL refuses).
+"""
 
 from __future__ import annotations
 
 import re
 import wave
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +20,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from ivr.calls.store import SqlStore, open_store
 from ivr.config import Config
 from ivr.web.app import make_app
+from ivr.web.auth import Handler
 from ivr.web.users import Users
 from tests.calls.seed import seed
 from tests.conftest import ROOT
 
+Client = TestClient[web.Request, web.Application]
 ADMIN = ("alice", "admin", "correct horse battery")
 SUPERVISOR = ("bob", "supervisor", "staple paper clip")
 
@@ -55,10 +62,29 @@ class Dashboard:
 
 @pytest.fixture
 async def dashboard(tmp_path: Path) -> AsyncIterator[Dashboard]:
+    async with running_dashboard(tmp_path, f"sqlite:///{tmp_path / 'calls.sqlite3'}") as served:
+        yield served
+
+
+@pytest.fixture
+async def any_dashboard(tmp_path: Path, store_url: str) -> AsyncIterator[Dashboard]:
+    """The dashboard on each backend (PostgreSQL's database is wiped afterwards)."""
+    async with running_dashboard(tmp_path, store_url) as served:
+        yield served
+
+
+@asynccontextmanager
+async def running_dashboard(tmp_path: Path, url: str, extra_routes: list[tuple[str, Handler]]
+                            | None = None, **settings: object) -> AsyncIterator[Dashboard]:
+    """The seeded dashboard on the store at *url*; *settings* go to the ``[web]`` section.
+
+    *extra_routes* (path, handler) are added as GET routes, e.g. one that fails on purpose.
+    """
     config = Config.model_validate({
         "flows": {"path": str(ROOT / "flows.yaml")},
-        "store": {"url": f"sqlite:///{tmp_path / 'calls.sqlite3'}"},
+        "store": {"url": url},
         "recordings_dir": str(tmp_path / "recordings"),
+        "web": settings,
     })
     store = await open_store(config.store.url)
     await seed(store)
@@ -74,11 +100,29 @@ async def dashboard(tmp_path: Path) -> AsyncIterator[Dashboard]:
     for name, role, password in (ADMIN, SUPERVISOR):
         await users.add(name, role, password)
     app = make_app(config, store)
+    for path, handler in extra_routes or []:
+        app.router.add_get(path, handler)
     server = TestServer(app)
     await server.start_server()
-    yield Dashboard(app, store, config, server)
-    await server.close()
-    await store.close()
+    try:
+        yield Dashboard(app, store, config, server)
+    finally:
+        await server.close()
+        await store.close()
+
+
+@asynccontextmanager
+async def client_of(dashboard: Dashboard,
+                    login: tuple[str, str, str] | None = None) -> AsyncIterator[Client]:
+    """A browser on *dashboard*, logged in as *login* (name, role, password) when given."""
+    client = TestClient(dashboard.server)
+    await client.start_server()
+    try:
+        if login is not None:
+            await log_in(client, login[0], login[2])
+        yield client
+    finally:
+        await client.close()
 
 
 @pytest.fixture

@@ -47,8 +47,10 @@ async def test_the_list_filters_by_every_field_the_form_offers(
 async def test_a_bad_filter_is_explained_not_fatal(supervisor: tuple[Client, str]) -> None:
     client, _ = supervisor
     page = await client.get("/calls?min_ivr_s=ten")
-    assert page.status == 200
-    assert "min_ivr_s: &#39;ten&#39; is not a number of seconds" in await page.text()
+    assert page.status == 400  # the page (form and message) still shows
+    html = await page.text()
+    assert "min_ivr_s: &#39;ten&#39; is not a number of seconds" in html
+    assert 'name="min_ivr_s"' in html
 
 
 async def test_pages_and_csv_export_follow_the_filter(supervisor: tuple[Client, str]) -> None:
@@ -114,7 +116,8 @@ async def test_the_metrics_page_shows_the_figures_of_the_period(
     one_day = await (await client.get("/metrics?since=2026-11-21&until=2026-11-21")).text()
     assert re.search(r'id="kpi-containment"><span class="value">0.0%', one_day)
     bad = await client.get("/metrics?since=soon")
-    assert "dates are YYYY-MM-DD" in await bad.text()
+    assert bad.status == 400
+    assert "is not a date (YYYY-MM-DD); showing the last 7 days" in await bad.text()
 
 
 def _charts(html: str) -> dict[str, str]:

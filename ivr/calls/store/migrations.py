@@ -39,8 +39,13 @@ def _initial(conn: Connection) -> None:
         table.create(conn)
 
 
+def _login_attempts(conn: Connection) -> None:
+    schema.login_attempts.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "calls, call timeline, dashboard users and sessions", _initial),
+    Migration(2, "dashboard login attempts (throttling and lock-out)", _login_attempts),
 )
 
 

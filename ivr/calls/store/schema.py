@@ -134,3 +134,20 @@ web_sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
 )
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    # Ids only grow, so "failures since the last success or unlock" is an id comparison
+    # that every dashboard instance sharing the database agrees on.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    # The name as typed (escaped when it cannot be a user name); NULL on an address unlock.
+    Column("user_name", String(80)),
+    Column("address", String(64)),
+    # pending (being checked; counts as a failure) | failure | success | refused | unlock
+    Column("outcome", String(16), nullable=False),
+    Index("ix_login_attempts_user", "user_name", "id"),
+    Index("ix_login_attempts_address", "address", "id"),
+    Index("ix_login_attempts_at", "at"),
+)

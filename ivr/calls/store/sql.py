@@ -29,6 +29,7 @@ from ivr.calls.store import rows, schema
 from ivr.calls.store.batch import Tx
 from ivr.calls.store.migrations import migrate
 from ivr.calls.store.writer import BackgroundWriter, Write, WriterClosed
+from ivr.redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ def engine_url(url: str) -> str:
     if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         return url
     raise StoreUrlError(
-        f"store.url {url!r} is neither sqlite:///PATH nor postgresql://USER@HOST/DB; "
+        f"store.url {redact_url(url)!r} is neither sqlite:///PATH nor "
+        "postgresql://USER@HOST/DB; "
         "fix store.url in the config (or IVR_STORE_URL)"
     )
 

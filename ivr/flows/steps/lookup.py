@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from ivr.flows.effects import Lookup, Play
 from ivr.flows.events import Event, LookupDone, LookupFailed, PlaybackDone
 from ivr.flows.nodes import Lookup as LookupNode
 from ivr.flows.steps.base import Go, Step, Transition, UnexpectedEvent, Wait
-from ivr.flows.template import is_sensitive, lookup, render
+from ivr.flows.template import is_sensitive, lookup, render, url_value
 
 
 class LookupStep(Step[LookupNode]):
@@ -31,7 +31,7 @@ class LookupStep(Step[LookupNode]):
 
     def _request(self) -> Wait:
         variables = self.state.variables
-        url = render(self.node.url, variables, escape=lambda v: quote(v, safe=""))
+        url = render(self.node.url, variables, escape=url_value)
         headers = tuple((k, render(v, variables)) for k, v in self.node.headers.items())
         body = None
         if self.node.body is not None:

@@ -13,6 +13,7 @@ from ivr.calls.query import (
     OUTCOMES,
     CallFilter,
     calls_csv,
+    clean_text,
     filter_params,
     iter_calls,
     parse_filter,
@@ -22,6 +23,8 @@ from ivr.calls.record import CallRecord
 from ivr.web.app_keys import CONFIG, FLOWS, STORE, TZ
 
 PER_PAGE = 25
+#: Pages beyond this are refused (the filters narrow a search; nobody pages that far).
+MAX_PAGE = 100_000
 #: CSV export stops here (a browser download, not a data warehouse; use the CLI for more).
 CSV_LIMIT = 50_000
 
@@ -33,20 +36,25 @@ def _filter(request: web.Request) -> tuple[CallFilter, str | None]:
         return CallFilter(), str(exc)
 
 
+def _page_number(request: web.Request) -> tuple[int, str | None]:
+    text = request.query.get("page", "1").strip() or "1"
+    if not (text.isascii() and text.isdigit() and len(text) <= 6 and 1 <= int(text) <= MAX_PAGE):
+        return 1, f"page: give a whole number from 1 to {MAX_PAGE}"
+    return int(text), None
+
+
 async def call_list(request: web.Request) -> web.StreamResponse:
-    """Calls matching the filters in the query string, newest first."""
+    """Calls matching the filters in the query string, newest first (400 for a bad filter)."""
     flt, error = _filter(request)
-    try:
-        page = max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        page = 1
+    page, page_error = _page_number(request)
+    error = error or page_error
     found = await search_calls(request.app[STORE], flt, page, PER_PAGE)
     params = filter_params(flt)
     # The form shows what was typed (dates as days), the links carry the parsed filter.
     return aiohttp_jinja2.render_template("calls.html", request, {
         "page": found, "error": error, "form": dict(request.query), "outcomes": OUTCOMES,
         "query": urlencode(params), "csv_link": "/calls.csv?" + urlencode(params),
-    })
+    }, status=400 if error else 200)
 
 
 async def call_csv(request: web.Request) -> web.StreamResponse:
@@ -62,7 +70,11 @@ async def call_csv(request: web.Request) -> web.StreamResponse:
 
 
 async def _record(request: web.Request) -> CallRecord:
-    record = await request.app[STORE].get(request.match_info["call_id"])
+    try:
+        call_id = clean_text(request.match_info["call_id"], "call id")
+    except ValueError:
+        call_id = None  # cannot name a stored call: not worth a query
+    record = await request.app[STORE].get(call_id) if call_id else None
     if record is None:
         raise web.HTTPNotFound(text="no such call")
     return record

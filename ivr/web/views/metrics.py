@@ -8,31 +8,42 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ivr.calls.metrics import compute_metrics
-from ivr.calls.query import CallFilter
+from ivr.calls.query import CallFilter, parse_day
 from ivr.web import charts
 from ivr.web.app_keys import STORE, TZ
 
 #: Period choices offered as buttons: label -> days back from today.
 PERIODS = {"today": 1, "7 days": 7, "30 days": 30, "90 days": 90}
+#: Longest period the page computes (ten years of days).
+MAX_DAYS = 3660
+
+
+def _days(text: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= MAX_DAYS):
+        raise ValueError(f"days: give a whole number from 1 to {MAX_DAYS}")
+    return int(text)
 
 
 def _period(request: web.Request) -> tuple[dt.datetime, dt.datetime, str | None]:
+    """The chosen period; on a bad parameter the last 7 days and a message naming it."""
     tz = request.app[TZ]
     today = dt.datetime.now(tz).date()
-    end_day = today
+    query = request.query
     try:
-        if request.query.get("until"):
-            end_day = dt.date.fromisoformat(request.query["until"])
-        if request.query.get("since"):
-            start_day = dt.date.fromisoformat(request.query["since"])
+        end_day = parse_day(query["until"], "until") if query.get("until") else today
+        if query.get("since"):
+            start_day = parse_day(query["since"], "since")
         else:
-            start_day = end_day - dt.timedelta(days=int(request.query.get("days", "7")) - 1)
-        error = None if start_day <= end_day else "the period ends before it starts"
-    except ValueError:
+            start_day = end_day - dt.timedelta(days=_days(query.get("days", "7")) - 1)
+        if start_day > end_day:
+            raise ValueError("the period ends before it starts (since is after until)")
+        if (end_day - start_day).days >= MAX_DAYS:
+            raise ValueError(f"the period is longer than {MAX_DAYS} days")
+        error = None
+    except ValueError as exc:
         start_day, end_day = today - dt.timedelta(days=6), today
-        error = "dates are YYYY-MM-DD; showing the last 7 days"
-    if error and start_day > end_day:
-        start_day = end_day
+        error = f"{exc}; showing the last 7 days"
     start = dt.datetime.combine(start_day, dt.time(), tz)
     end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), tz)
     return start, end, error
@@ -55,7 +66,7 @@ async def metrics_page(request: web.Request) -> web.StreamResponse:
                                      for node, opt, c in m.top_options[:10]]),
         "csat": charts.line_chart([(d.strftime("%m-%d"), avg) for d, avg, _n in m.survey_trend],
                                   low=1, high=5),
-    })
+    }, status=400 if error else 200)
 
 
 def _hourly(per_hour: list[tuple[dt.datetime, int]], start: dt.datetime,

@@ -1,4 +1,4 @@
-"""Managing dashboard users (admins only)."""
+"""Managing dashboard users and their login locks (admins only)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ivr.web import auth
-from ivr.web.app_keys import USERS
-from ivr.web.users import ROLES, UserError
+from ivr.web.app_keys import THROTTLE, USERS
+from ivr.web.throttle import Scope
+from ivr.web.users import ROLES, UserError, valid_name
 
 
 async def _page(request: web.Request, message: str | None = None,
                 error: str | None = None, status: int = 200) -> web.Response:
+    throttle = request.app[THROTTLE]
     return aiohttp_jinja2.render_template("users.html", request, {
         "users": await request.app[USERS].list(), "roles": ROLES,
+        "blocks": await throttle.blocks(throttle.clock()),
+        "failures": await throttle.recent_failures(),
         "message": message, "error": error}, status=status)
 
 
@@ -41,6 +45,8 @@ async def change_user(request: web.Request) -> web.StreamResponse:
     """Change a role, disable/enable or remove a user."""
     form = await request.post()
     name = request.match_info["name"]
+    if not valid_name(name):
+        raise web.HTTPNotFound(text="no such user")
     users = request.app[USERS]
     me = auth.session_of(request).user.name
     action = str(form.get("action", ""))
@@ -60,8 +66,25 @@ async def change_user(request: web.Request) -> web.StreamResponse:
     return await _page(request, message=f"{name}: {action} done")
 
 
+@auth.admin_only
+async def unlock(request: web.Request) -> web.StreamResponse:
+    """Clear the failed logins of a name or an address (the form on the Users page)."""
+    form = await request.post()
+    chosen, key = str(form.get("scope", "")), str(form.get("key", ""))
+    # Keys on the page are escaped ASCII (throttle.name_key); anything else was not offered.
+    if chosen not in ("name", "address") or not 0 < len(key) <= 80 or \
+            not (key.isascii() and key.isprintable()):
+        return await _page(request, error="choose a locked name or address to unlock",
+                           status=400)
+    scope: Scope = "name" if chosen == "name" else "address"
+    throttle = request.app[THROTTLE]
+    await throttle.unlock(scope, key, throttle.clock(), by=auth.session_of(request).user.name)
+    return await _page(request, message=f"unlocked {scope} {key}")
+
+
 def routes(app: web.Application) -> None:
     """Add the routes."""
     app.router.add_get("/users", users_page)
     app.router.add_post("/users", add_user)
     app.router.add_post("/users/{name}", change_user)
+    app.router.add_post("/login-locks", unlock)

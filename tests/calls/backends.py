@@ -1,6 +1,7 @@
 """A call store per test, on SQLite and on PostgreSQL: the same tests run against both.
 
-Registered in tests/conftest.py, so any package (the crash test too) can use them.
+Registered once for the whole suite in tests/conftest.py (the dashboard's tests and the
+crash test use the two backends too).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from tests.conftest import need
 PG_ADMIN = os.environ.get("IVR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-async def _pg_admin(sql: str) -> None:
+async def pg_admin(sql: str) -> None:
+    """Run *sql* as the administrator of the machine's PostgreSQL."""
     conn = await asyncpg.connect(PG_ADMIN, timeout=5)
     try:
         await conn.execute(sql)
@@ -37,14 +39,14 @@ def pg_database() -> Iterator[str | None]:
     """A fresh PostgreSQL database for this session (None when PostgreSQL is unreachable)."""
     name = f"ivr_test_{uuid.uuid4().hex[:10]}"
     try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
         yield None
         print(f"PostgreSQL unavailable: {exc}")
         return
     base = PG_ADMIN.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
