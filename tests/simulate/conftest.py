@@ -11,9 +11,13 @@ import pytest
 from ivr.demo import backend
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def balance_backend() -> Iterator[str]:
-    """Serve the backend from its own thread and loop, so blocking subprocess calls can use it."""
+    """Serve the backend from its own thread and loop, so blocking subprocess calls can use it.
+
+    Module-scoped: ``ivr demo`` (tests/demo, tests/test_readme.py) serves the same port
+    itself, so the port must be free again once the simulator's tests are done.
+    """
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     runner_box: list[object] = []
