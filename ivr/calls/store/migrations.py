@@ -39,8 +39,14 @@ def _initial(conn: Connection) -> None:
         table.create(conn)
 
 
+def _callbacks(conn: Connection) -> None:
+    for table in (schema.callbacks, schema.callback_history):
+        table.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "calls, call timeline, dashboard users and sessions", _initial),
+    Migration(2, "callback requests and their status history", _callbacks),
 )
 
 
