@@ -106,12 +106,23 @@ class CallbackStore:
                    ).first()
         return await self.get(row[0]) if row else None
 
+    async def due(self, now: dt.datetime, limit: int = 50) -> list[CallbackRequest]:
+        """Requests a dispatcher could act on now (read only; :meth:`claim` takes them)."""
+        query = select(_T).where(_T.c.status.in_(("pending", "dialling")),
+                                 _T.c.next_attempt_at <= now,
+                                 or_(_T.c.status == "pending", _T.c.lease_until < now)) \
+            .order_by(_T.c.priority.desc(), _T.c.next_attempt_at).limit(limit)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [_request(r) for r in rows]
+
     async def claim(self, now: dt.datetime, instance: str, lease_s: float,
-                    limit: int = 5) -> list[CallbackRequest]:
+                    limit: int = 5, ids: Sequence[str] | None = None) -> list[CallbackRequest]:
         """Take up to *limit* due requests for *instance*: they become ``dialling`` under a lease.
 
         Due: ``pending`` with ``next_attempt_at`` passed, or ``dialling`` whose lease
         expired (the claiming instance died; the attempt counter shows the lost try).
+        *ids* restricts the claim to requests the caller found ready (their queue has an agent).
         """
         due = or_(and_(_T.c.status == "pending", _T.c.next_attempt_at <= now),
                   and_(_T.c.status == "dialling", _T.c.lease_until < now))
@@ -120,6 +131,8 @@ class CallbackStore:
         async with self.engine.begin() as conn:
             query = select(_T.c.request_id, _T.c.status).where(due, _T.c.expires_at > now) \
                 .order_by(_T.c.priority.desc(), _T.c.next_attempt_at).limit(limit)
+            if ids is not None:
+                query = query.where(_T.c.request_id.in_(ids))
             if self.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             for request_id, status in (await conn.execute(query)).all():
@@ -147,15 +160,17 @@ class CallbackStore:
 
     async def change(self, request_id: str, status: Status, at: dt.datetime, note: str = "",
                      *, expect: Sequence[Status] = OPEN, data: Mapping[str, Any] | None = None,
-                     **values: Any) -> bool:
+                     owner: str | None = None, **values: Any) -> bool:
         """Move a request to *status* if it is in one of *expect*; False when it was not.
 
-        *values* are further columns to set (``next_attempt_at``, ``channel``, ``agent`` …).
+        *owner*: only if that instance still holds the claim. *values* are further
+        columns to set (``next_attempt_at``, ``channel``, ``agent`` …).
         """
+        where = [_T.c.request_id == request_id, _T.c.status.in_(expect)]
+        if owner is not None:
+            where.append(_T.c.claimed_by == owner)
         async with self.engine.begin() as conn:
-            done = await conn.execute(
-                update(_T).where(_T.c.request_id == request_id, _T.c.status.in_(expect))
-                .values(status=status, **values))
+            done = await conn.execute(update(_T).where(*where).values(status=status, **values))
             if done.rowcount != 1:
                 return False
             await self._history(conn, request_id, at, status, note, dict(data or {}))
