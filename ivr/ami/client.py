@@ -165,18 +165,19 @@ class AmiClient:
         messages = reply if isinstance(reply, list) else [reply]
         self.board.load_snapshot(fields_from(m) for m in messages)
 
-    async def _send(self, headers: dict[str, Any]) -> Any:
+    async def _send(self, headers: dict[str, Any], as_list: bool | None = None) -> Any:
         protocol = self._protocol
         if protocol is None or protocol.closed:
             raise AmiError("AMI not connected")
         # as_list=None lets panoramisk detect list replies (EventList: start ... Complete).
-        future = protocol.send(headers, as_list=None)
+        future = protocol.send(headers, as_list=as_list)
         try:
             return await asyncio.wait_for(future, ACTION_TIMEOUT_S)
         except TimeoutError:
             raise AmiError(f"AMI action {headers.get('Action')} timed out") from None
 
-    async def send(self, headers: dict[str, Any]) -> list[dict[str, str]]:
+    async def send(self, headers: dict[str, Any], *,
+                   as_list: bool | None = None) -> list[dict[str, str]]:
         """Send an action (build it with :func:`ivr.ami.messages.action`) once connected.
 
         Returns the response and any list events as normalised fields.
@@ -184,7 +185,7 @@ class AmiClient:
         """
         if not self.connected.is_set():
             raise AmiError("AMI not connected")
-        reply = await self._send(headers)
+        reply = await self._send(headers, as_list)
         messages = [fields_from(m) for m in (reply if isinstance(reply, list) else [reply])]
         if messages and messages[0].get("response", "").lower() == "error":
             raise AmiError(messages[0].get("message", "AMI error"))
@@ -219,7 +220,9 @@ class AmiClient:
                 raise ValueError(f"Originate variable {name!r} would be split by Asterisk")
             pairs.append(safe_value(f"{name}={value}"))
         message["Variable"] = pairs
-        await self.send(message)
+        # as_list=False: panoramisk would otherwise hold an async Originate open until its
+        # OriginateResponse and swallow that event; we want the event (listeners) instead.
+        await self.send(message, as_list=False)
 
     def queue_status(self, queue: str) -> QueueStatus:
         """Live state of *queue* (unknown figures are ``None`` while disconnected)."""

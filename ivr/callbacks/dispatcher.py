@@ -64,10 +64,11 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        """Follow AMI events and start the polling loop."""
+    async def start(self, dial: bool = True) -> None:
+        """Follow AMI events (cancellations, connections) and, if *dial*, start dialling."""
         self.ami.listeners.append(self.on_event)
-        self._runner = asyncio.create_task(self._run(), name="callback-dispatcher")
+        if dial:
+            self._runner = asyncio.create_task(self._run(), name="callback-dispatcher")
 
     async def close(self) -> None:
         """Stop dialling; attempts under way are abandoned to their lease."""

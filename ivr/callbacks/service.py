@@ -40,8 +40,8 @@ class Callbacks:
         """Start dialling (when enabled and AMI is configured)."""
         if self.dispatcher is None:
             log.warning("callbacks are stored but not dialled: AMI is not configured")
-        elif self._dial:
-            await self.dispatcher.start()
+        else:
+            await self.dispatcher.start(dial=self._dial)
 
     async def close(self) -> None:
         """Stop dialling."""

@@ -141,6 +141,11 @@ def asterisk() -> Iterator[Sandbox]:
     if not was_up:
         result = subprocess.run([str(SCRIPT), "up"], capture_output=True, text=True, timeout=900)
         need(result.returncode == 0, f"asterisk-sandbox up failed: {result.stderr[-2000:]}")
+    else:
+        # Another checkout may have started it: load this checkout's dialplan and AMI users.
+        result = subprocess.run([str(SCRIPT), "reload"], capture_output=True, text=True,
+                                timeout=120)
+        need(result.returncode == 0, f"asterisk-sandbox reload failed: {result.stderr[-2000:]}")
     yield sandbox
     if not was_up and os.environ.get("CI"):
         subprocess.run([str(SCRIPT), "down"], capture_output=True, timeout=120)
