@@ -61,9 +61,10 @@ async def _run(args: argparse.Namespace, url: str) -> int:
               f"{'tries':>5}  {'next try / done (UTC)':21} {'wait':>8}")
         for r in requests:
             when = r.connected_at if r.status == "connected" else r.next_attempt_at
+            wait = _duration(r.waited(now)) if r.connected_at or r.is_open else "-"
             print(f"{r.created_at:%Y-%m-%d %H:%M:%S}  {r.request_id[:12]:12} {r.number[:16]:16} "
                   f"{r.queue[:12]:12} {r.status:10} {r.attempts:>2}/{r.max_attempts:<2}  "
-                  f"{when:%Y-%m-%d %H:%M:%S}   {_duration(r.waited(now)):>8}")
+                  f"{when:%Y-%m-%d %H:%M:%S}   {wait:>8}")
     return 0
 
 
