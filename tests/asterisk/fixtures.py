@@ -76,6 +76,9 @@ class AmiObserver:
         response = self._client.login(username=TEST_USER[0], secret=TEST_USER[1]).response
         if response is None or response.is_error():
             raise RuntimeError(f"AMI login failed: {response}")
+        # The library's reader thread dies on a socket timeout, i.e. after 10 quiet seconds
+        # (e.g. while a test starts `ivr serve` processes); actions keep their own timeout.
+        self._client._socket.settimeout(None)
 
     def _on_event(self, event: Any, source: Any) -> None:
         with self._cond:
