@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ivr.flows.checks import references, structure, variables
+from ivr.flows.checks import callbacks, references, structure, variables
 from ivr.flows.problems import Problem
 
 if TYPE_CHECKING:  # the loader imports this module at run time
@@ -27,6 +27,7 @@ RULES: tuple[Rule, ...] = (
     structure.unreachable,
     structure.input_free_cycles,
     variables.unset_variables,
+    callbacks.callback_references,
 )
 
 
