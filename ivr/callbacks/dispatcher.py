@@ -63,6 +63,8 @@ class Dispatcher:
         self._responses: dict[str, asyncio.Future[Fields]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
+        # AMI events about one leg are settled in arrival order (AgentConnect before Hangup).
+        self._settling = asyncio.Lock()
 
     async def start(self, dial: bool = True) -> None:
         """Follow AMI events (cancellations, connections) and, if *dial*, start dialling."""
@@ -91,6 +93,8 @@ class Dispatcher:
     async def tick(self) -> list[str]:
         """One pass: settle expired and closed requests, claim and dial the ready ones."""
         now = self.clock()
+        # Callees being dialled or greeted do not show in the queue yet: count them as taken.
+        ringing = await self.store.in_flight(now)
         free: dict[str, int] = {}
         ready: list[str] = []
         for request in await self.store.due(now):
@@ -106,7 +110,8 @@ class Dispatcher:
                                             expect=("pending",), next_attempt_at=opening)
             elif decision == "dial":
                 # One callback per free agent: never ring more callers than can be served.
-                left = free.setdefault(request.queue, max(1, status.available or 0))
+                left = free.setdefault(request.queue, max(1, status.available or 0)
+                                       - ringing.get(request.queue, 0))
                 if left > 0:
                     free[request.queue] = left - 1
                     ready.append(request.request_id)
@@ -128,9 +133,11 @@ class Dispatcher:
             return
         channel, other = leg_ids(request)
         action_id = f"ivr-{channel}"
-        await self.store.change(request.request_id, "dialling", now, f"attempt {request.attempts}",
-                                expect=("dialling",), owner=self.instance, channel=channel,
-                                data={"number": request.number, "channel": channel})
+        if not await self.store.change(
+                request.request_id, "dialling", now, f"attempt {request.attempts}",
+                expect=("dialling",), owner=self.instance, channel=channel,
+                data={"number": request.number, "channel": channel}):
+            return  # another instance took it over meanwhile: it dials, not us
         await journey(self.calls, request, now, "attempt", {"number": request.number})
         response: asyncio.Future[Fields] = asyncio.get_running_loop().create_future()
         self._responses[action_id] = response
@@ -209,6 +216,10 @@ class Dispatcher:
         task.add_done_callback(self._tasks.discard)
 
     async def _agent_connected(self, fields: Fields) -> None:
+        async with self._settling:
+            await self._connected(fields)
+
+    async def _connected(self, fields: Fields) -> None:
         now = self.clock()
         uniqueid = fields.get("uniqueid", "")
         agent = fields.get("membername") or fields.get("interface") or None
@@ -232,9 +243,10 @@ class Dispatcher:
                                   {"note": "called again and reached an agent"})
 
     async def _leg_ended(self, uniqueid: str) -> None:
-        request = await self.store.by_channel(uniqueid)
-        if request is not None and request.status == "queued":
-            await self.retry(request, "abandoned", expect=("queued",))
+        async with self._settling:
+            request = await self.store.by_channel(uniqueid)
+            if request is not None and request.status == "queued":
+                await self.retry(request, "abandoned", expect=("queued",))
 
 
 def _as_pending(request: CallbackRequest) -> CallbackRequest:

@@ -194,6 +194,15 @@ class CallbackStore:
                     cancelled.append(request_id)
         return cancelled
 
+    async def in_flight(self, now: dt.datetime) -> dict[str, int]:
+        """Per queue, requests being dialled under a live lease (not yet in the queue)."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(_T.c.queue, func.count()).where(_T.c.status == "dialling",
+                                                       _T.c.lease_until >= now)
+                .group_by(_T.c.queue))).all()
+        return {queue: int(n) for queue, n in rows}
+
     async def counts(self) -> dict[str, int]:
         """How many requests are in each status."""
         async with self.engine.connect() as conn:

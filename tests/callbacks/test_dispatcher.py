@@ -91,3 +91,20 @@ async def test_one_request_per_free_agent_and_expired_promises_are_settled(
     got = await callbacks.get(stale.request_id)
     assert got is not None
     assert got.status == "expired"
+
+
+async def test_a_callee_being_dialled_elsewhere_takes_the_free_agent(
+    dispatcher: tuple[Dispatcher, Clock], callbacks: CallbackStore,
+) -> None:
+    d, clock = dispatcher
+    clock.now = berlin(27, 10)
+    first, second = request(berlin(27, 9, 50)), request(berlin(27, 9, 55))
+    for r in (first, second):
+        await callbacks.add(r)
+    d.ami.board.load_snapshot(_snapshot(available=True))
+    # Another instance is ringing one of them: the queue's only agent is spoken for.
+    assert len(await callbacks.claim(clock.now, "other", 60, limit=1)) == 1
+    assert await d.tick() == []
+    clock.now += dt.timedelta(seconds=61)  # its lease ran out: that agent is free again
+    assert len(await d.tick()) == 1
+    await _settle(d)
