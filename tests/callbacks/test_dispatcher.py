@@ -15,6 +15,7 @@ import pytest
 
 from ivr.ami.client import AmiClient
 from ivr.callbacks.dispatcher import Dispatcher
+from ivr.callbacks.model import CallbackRequest
 from ivr.callbacks.store import CallbackStore
 from ivr.config import CallbacksConfig
 from tests.callbacks.requests import berlin, request
@@ -42,6 +43,15 @@ async def dispatcher(callbacks: CallbackStore) -> tuple[Dispatcher, Clock]:
     ami = AmiClient(secret="unused")
     config = CallbacksConfig(backoff_s=120, poll_s=60)
     return Dispatcher(callbacks, None, ami, config, "test", clock), clock
+
+
+async def _friday_ten(d: Dispatcher, clock: Clock, callbacks: CallbackStore,
+                      *more: CallbackRequest) -> None:
+    """Friday 10:00, one free agent, two requests made shortly before (and *more*)."""
+    clock.now = berlin(27, 10)
+    for r in (request(berlin(27, 9, 50)), request(berlin(27, 9, 55)), *more):
+        await callbacks.add(r)
+    d.ami.board.load_snapshot(_snapshot(available=True))
 
 
 async def _settle(d: Dispatcher) -> None:
@@ -79,12 +89,8 @@ async def test_one_request_per_free_agent_and_expired_promises_are_settled(
     dispatcher: tuple[Dispatcher, Clock], callbacks: CallbackStore,
 ) -> None:
     d, clock = dispatcher
-    clock.now = berlin(27, 10)
-    first, second = request(berlin(27, 9, 50)), request(berlin(27, 9, 55))
     stale = request(berlin(20, 10))  # made a week ago: its promise lapsed
-    for r in (first, second, stale):
-        await callbacks.add(r)
-    d.ami.board.load_snapshot(_snapshot(available=True))
+    await _friday_ten(d, clock, callbacks, stale)
     claimed = await d.tick()
     assert len(claimed) == 1
     await _settle(d)
@@ -97,11 +103,7 @@ async def test_a_callee_being_dialled_elsewhere_takes_the_free_agent(
     dispatcher: tuple[Dispatcher, Clock], callbacks: CallbackStore,
 ) -> None:
     d, clock = dispatcher
-    clock.now = berlin(27, 10)
-    first, second = request(berlin(27, 9, 50)), request(berlin(27, 9, 55))
-    for r in (first, second):
-        await callbacks.add(r)
-    d.ami.board.load_snapshot(_snapshot(available=True))
+    await _friday_ten(d, clock, callbacks)
     # Another instance is ringing one of them: the queue's only agent is spoken for.
     assert len(await callbacks.claim(clock.now, "other", 60, limit=1)) == 1
     assert await d.tick() == []
