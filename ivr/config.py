@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -127,6 +127,26 @@ class CallbacksConfig(_Section):
     expiry_hours: float = Field(default=24.0, gt=0)
     #: Dial when an agent is free or the estimated wait is below this.
     wait_below_s: float = Field(default=30.0, ge=0)
+
+    @field_validator("dial")
+    @classmethod
+    def _dial(cls, value: str) -> str:
+        try:
+            probe = value.format(number="5551234")
+        except (KeyError, IndexError, ValueError):
+            probe = value
+        if "{number}" not in value or "5551234" not in probe:
+            raise ValueError(f"callbacks.dial {value!r} must contain {{number}} and no other "
+                             "braces, e.g. 'PJSIP/{number}@trunk'")
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlives_ring(self) -> CallbacksConfig:
+        if self.lease_s < self.ring_s + 15:
+            raise ValueError(f"callbacks.lease_s ({self.lease_s:g}) must exceed ring_s "
+                             f"({self.ring_s:g}) by 15 s, or another instance could dial a "
+                             "callee whose phone is still ringing")
+        return self
 
 
 class Config(_Section):

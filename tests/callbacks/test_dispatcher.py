@@ -110,3 +110,13 @@ async def test_a_callee_being_dialled_elsewhere_takes_the_free_agent(
     clock.now += dt.timedelta(seconds=61)  # its lease ran out: that agent is free again
     assert len(await d.tick()) == 1
     await _settle(d)
+
+
+def test_a_bad_dial_string_or_a_lease_shorter_than_the_ring_is_refused() -> None:
+    with pytest.raises(ValueError, match="must contain"):
+        CallbacksConfig(dial="PJSIP/trunk")
+    with pytest.raises(ValueError, match="must contain"):
+        CallbacksConfig(dial="PJSIP/{number}@{trunk}")
+    with pytest.raises(ValueError, match="must exceed ring_s"):
+        CallbacksConfig(ring_s=60, lease_s=60)
+    assert CallbacksConfig(dial="Local/{number}@out").dial == "Local/{number}@out"
