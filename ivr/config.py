@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class ConfigError(Exception):
@@ -124,6 +124,53 @@ class MetricsConfig(_Section):
     port: int | None = None
 
 
+class CallbacksConfig(_Section):
+    """Callbacks the service makes (ivr/callbacks, docs/telephony.md "Callbacks")."""
+
+    #: Dial due requests from this instance (requests are stored either way).
+    enabled: bool = True
+    #: Dial string; ``{number}`` is the stored number (digits and a leading + only).
+    dial: str = "PJSIP/{number}@trunk"
+    #: Dialplan context the answered leg runs (asterisk_conf/extensions.conf [ivr-callback]).
+    context: str = "ivr-callback"
+    caller_id: str | None = None
+    #: FastAGI URL for the answered leg; default: the dialplan's IVR_AGI global.
+    agi_url: str | None = None
+    #: Who is calling, in the greeting: "This is {company} returning your call about {topic}."
+    company: str = "customer service"
+    poll_s: float = Field(default=2.0, gt=0)
+    ring_s: float = Field(default=30.0, gt=0, le=120)
+    #: The claim on a request being dialled; another instance takes over after it lapses.
+    lease_s: float = Field(default=120.0, ge=30)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    backoff_s: float = Field(default=300.0, ge=0)
+    backoff_factor: float = Field(default=2.0, ge=1)
+    max_backoff_s: float = Field(default=3600.0, ge=0)
+    expiry_hours: float = Field(default=24.0, gt=0)
+    #: Dial when an agent is free or the estimated wait is below this.
+    wait_below_s: float = Field(default=30.0, ge=0)
+
+    @field_validator("dial")
+    @classmethod
+    def _dial(cls, value: str) -> str:
+        try:
+            probe = value.format(number="5551234")
+        except (KeyError, IndexError, ValueError):
+            probe = value
+        if "{number}" not in value or "5551234" not in probe:
+            raise ValueError(f"callbacks.dial {value!r} must contain {{number}} and no other "
+                             "braces, e.g. 'PJSIP/{number}@trunk'")
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlives_ring(self) -> CallbacksConfig:
+        if self.lease_s < self.ring_s + 15:
+            raise ValueError(f"callbacks.lease_s ({self.lease_s:g}) must exceed ring_s "
+                             f"({self.ring_s:g}) by 15 s, or another instance could dial a "
+                             "callee whose phone is still ringing")
+        return self
+
+
 class Config(_Section):
     """The whole service configuration."""
 
@@ -134,6 +181,7 @@ class Config(_Section):
     speech: SpeechConfig = Field(default_factory=SpeechConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
     recordings_dir: Path = Path("recordings")
 
 

@@ -70,6 +70,13 @@ class SpeechGather(Protocol):
         """True when a speech model for *language* is available."""
 
 
+class CallbackTaker(Protocol):
+    """Stores the callback request a ``callback`` outcome carries (``ivr.callbacks.intake``)."""
+
+    async def take(self, finish: fx.Finish, record: CallRecord, now: datetime) -> None:
+        """Store the request durably before the caller is let go."""
+
+
 @dataclass
 class SessionDeps:
     """What every call shares: where audio lives, and the optional live parts."""
@@ -80,6 +87,7 @@ class SessionDeps:
     http: aiohttp.ClientSession | None = None
     speech: SpeechGather | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    callbacks: CallbackTaker | None = None
 
 
 def channel_variables(finish: fx.Finish, record: CallRecord) -> dict[str, str]:
@@ -243,6 +251,12 @@ class CallSession:
         return lookup.result()
 
     async def _finish(self, finish: fx.Finish) -> None:
+        if finish.outcome.callback is not None and self.deps.callbacks is not None:
+            # Stored first: the caller was promised a call even if they hang up right now.
+            try:
+                await self.deps.callbacks.take(finish, self.call.record, self.deps.clock())
+            except Exception:
+                log.exception("callback request of %s NOT stored", self.call.record.call_id)
         for name, value in channel_variables(finish, self.call.record).items():
             await self.channel.set_variable(name, value)
         if finish.outcome.kind == "hangup":

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from panoramisk.ami_protocol import AMIProtocol
 
-from ivr.ami.messages import AmiError, Fields, action, fields_from, user_event
+from ivr.ami.messages import AmiError, Fields, action, fields_from, safe_value, user_event
 from ivr.ami.queues import AfterIvr, AfterIvrResult, QueueBoard
 from ivr.flows.events import QueueStatus
 
@@ -199,18 +199,19 @@ class AmiClient:
         messages = reply if isinstance(reply, list) else [reply]
         self.board.load_snapshot(fields_from(m) for m in messages)
 
-    async def _send(self, headers: dict[str, str]) -> Any:
+    async def _send(self, headers: dict[str, Any], as_list: bool | None = None) -> Any:
         protocol = self._protocol
         if protocol is None or protocol.closed:
             raise AmiError("AMI not connected")
         # as_list=None lets panoramisk detect list replies (EventList: start ... Complete).
-        future = protocol.send(headers, as_list=None)
+        future = protocol.send(headers, as_list=as_list)
         try:
             return await asyncio.wait_for(future, ACTION_TIMEOUT_S)
         except TimeoutError:
             raise AmiError(f"AMI action {headers.get('Action')} timed out") from None
 
-    async def send(self, headers: dict[str, str]) -> list[dict[str, str]]:
+    async def send(self, headers: dict[str, Any], *,
+                   as_list: bool | None = None) -> list[dict[str, str]]:
         """Send an action (build it with :func:`ivr.ami.messages.action`) once connected.
 
         Returns the response and any list events as normalised fields.
@@ -218,7 +219,7 @@ class AmiClient:
         """
         if not self.connected.is_set():
             raise AmiError("AMI not connected")
-        reply = await self._send(headers)
+        reply = await self._send(headers, as_list)
         messages = [fields_from(m) for m in (reply if isinstance(reply, list) else [reply])]
         if messages and messages[0].get("response", "").lower() == "error":
             raise AmiError(messages[0].get("message", "AMI error"))
@@ -227,6 +228,35 @@ class AmiClient:
     async def user_event(self, name: str, headers: dict[str, object]) -> None:
         """Broadcast a ``UserEvent`` (e.g. the screen-pop hand-off) to every AMI listener."""
         await self.send(user_event(name, headers))
+
+    async def originate(self, channel: str, context: str, *, action_id: str,
+                        variables: dict[str, str], timeout_s: float = 30.0,
+                        caller_id: str | None = None, channel_id: str | None = None,
+                        other_channel_id: str | None = None) -> None:
+        """Place a call (``Originate``, async): dial *channel*; once answered, run *context*.
+
+        Returns when Asterisk has queued the call; the result arrives later as an
+        ``OriginateResponse`` event with *action_id* (``Reason`` 4 = answered, see
+        :func:`ivr.callbacks.rules.originate_result`). Each variable is its own
+        ``Variable`` header; values must not hold commas (Asterisk splits on them).
+        """
+        headers: dict[str, object] = {
+            "Channel": channel, "Context": context, "Exten": "s", "Priority": 1, "Async": "true",
+            "Timeout": int(timeout_s * 1000), "ActionID": action_id,
+        }
+        optional = {"CallerID": caller_id, "ChannelId": channel_id,
+                    "OtherChannelId": other_channel_id}
+        headers.update({k: v for k, v in optional.items() if v})
+        message: dict[str, Any] = action("Originate", **headers)
+        pairs = []
+        for name, value in variables.items():
+            if "," in value or "=" in name:
+                raise ValueError(f"Originate variable {name!r} would be split by Asterisk")
+            pairs.append(safe_value(f"{name}={value}"))
+        message["Variable"] = pairs
+        # as_list=False: panoramisk would otherwise hold an async Originate open until its
+        # OriginateResponse and swallow that event; we want the event (listeners) instead.
+        await self.send(message, as_list=False)
 
     def queue_status(self, queue: str) -> QueueStatus:
         """Live state of *queue* (unknown figures are ``None`` while disconnected)."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ivr.flows.parts import Calendar
+
 OutcomeKind = Literal[
     "queue", "transfer", "voicemail", "hangup", "self_service", "abandoned", "error", "callback"
 ]
@@ -133,6 +135,20 @@ class CheckQueue:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackAsk:
+    """The promise a ``callback`` outcome carries: the adapter stores it as a durable request.
+
+    ``calendar`` is the queue's business hours (copied, so a later flow edit does not
+    move a promise already made); ``after`` is a time of day in its zone ("18:00").
+    """
+
+    number: str
+    calendar: Calendar | None = None
+    topic: str | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """How the IVR part of the call ended.
 
@@ -151,6 +167,8 @@ class Outcome:
     target: str | None = None
     mailbox: str | None = None
     reason: str | None = None
+    #: Set on ``callback`` outcomes: what the adapter must store so the call is really made.
+    callback: CallbackAsk | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ _LOOKS: dict[str, _Look] = {
     "queue": _Look("box", "#dcfce7", "#15803d", "filled,bold"),
     "transfer": _Look("cds", "#ffedd5", "#c2410c"),
     "voicemail": _Look("tab", "#f5d0fe", "#a21caf"),
+    "callback": _Look("box", "#e0f2fe", "#0369a1", "rounded,filled,bold"),
     "hangup": _Look("octagon", "#fee2e2", "#b91c1c"),
     "self_service": _Look("octagon", "#ccfbf1", "#0f766e"),
     "missing": _Look("box", "#ffffff", "#dc2626", "dashed"),
@@ -226,6 +227,12 @@ class _Builder:
                     details.append("hang up · resolved by self-service")
                 else:
                     details.append("hang up")
+                prompt = excerpt(node.prompt, self.language, self.settings.default_language)
+            case n.CallbackNode():
+                when = f" · after {node.after}" if node.after else ""
+                details.append(f"callback → queue {node.queue}{when}")
+                if node.calendar:
+                    details.append(f"in hours of {node.calendar}")
                 prompt = excerpt(node.prompt, self.language, self.settings.default_language)
             case n.Goto():
                 at = f" at {node.node}" if node.node else ""

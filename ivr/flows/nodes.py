@@ -206,12 +206,47 @@ class Set(_Base):
         return value
 
 
-class Callback(Strict):
+class NumberAsk(Strict):
+    """How a callback gets the number to call: the caller ID, or digits keyed in and confirmed.
+
+    ``ask_number``: ``withheld`` keys in only when the caller ID is missing or not a
+    phone number; ``always`` asks every caller (a switchboard's caller ID is useless).
+    """
+
+    ask_number: Literal["withheld", "always"] = "withheld"
+    number_prompt: PromptField = (
+        "Please enter the number we should call, followed by the hash key."
+    )
+    #: ``{callback_number_spoken}`` is the number read back digit by digit.
+    number_check: PromptField = (
+        "You entered {callback_number_spoken}. Press 1 if that is right, or 2 to enter it again."
+    )
+    #: Business hours (a name under ``calendars:``) the callback must be made in.
+    calendar: str | None = None
+    #: What the call was about, said to the callee ("returning your call about billing").
+    topic: str | None = None
+
+
+class Callback(NumberAsk):
     """Offer "press 1 to be called back" when the wait is long."""
 
     when_wait_over: float = Field(default=120, gt=0)
     prompt: PromptField = Field(default_factory=lambda: builtin("callback_offer"))
     confirmation: PromptField = Field(default_factory=lambda: builtin("callback_confirmation"))
+
+
+class CallbackNode(_Base, NumberAsk):
+    """Take a callback request directly (after hours): the queue calls the caller back later."""
+
+    type: Literal["callback"]
+    queue: str
+    prompt: PromptField | None = (
+        "We are closed right now. We will call you back as soon as we open."
+    )
+    confirmation: PromptField = "Thank you. We will call you back. Goodbye."
+    priority: int | None = Field(default=None, ge=0, le=999)
+    #: Do not call before this time of day (the calendar's time zone), e.g. ``"18:00"``.
+    after: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
 
 
 class QueueNode(_Base):
@@ -306,6 +341,7 @@ Node = (
     | Survey
     | Hangup
     | Goto
+    | CallbackNode
 )
 
 #: Node kinds that wait for the caller: a cycle through none of them loops forever.

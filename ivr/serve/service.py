@@ -18,6 +18,7 @@ from ivr.agi.server import AgiServer
 from ivr.agi.session import CallSession, EngineCall, SessionDeps, flow_variables
 from ivr.ami.client import AmiClient
 from ivr.ami.queues import AfterIvrResult
+from ivr.callbacks.service import Callbacks
 from ivr.calls.store.base import CallStore
 from ivr.config import Config
 from ivr.flows.flowset import FlowSet
@@ -73,6 +74,7 @@ class IvrService:
         default_flow: str = "main",
         instance: str | None = None,
         housekeeping: Callable[[], Coroutine[Any, Any, None]] | None = None,
+        callbacks: Callbacks | None = None,
     ) -> None:
         self.config = config
         self.flows = FlowsHolder(config.flows.path, load)
@@ -91,6 +93,9 @@ class IvrService:
         self.deps = SessionDeps(
             recordings_dir=config.recordings_dir.resolve(), store=store, ami=ami, speech=speech
         )
+        self.callbacks = callbacks
+        if callbacks is not None:
+            self.deps.callbacks = callbacks.intake
         self.server = AgiServer(self.handle, config.agi.host, config.agi.port)
         self._watcher: asyncio.Task[None] | None = None
         if ami is not None and store is not None:
@@ -113,6 +118,8 @@ class IvrService:
             await speech_service.warm_up()
         if self.ami is not None:
             await self.ami.start()
+        if self.callbacks is not None:
+            await self.callbacks.start()
         if self.config.flows.reload:
             self._watcher = asyncio.create_task(self.flows.watch(), name="flows-watch")
         if self._housekeeping is not None:
@@ -134,6 +141,8 @@ class IvrService:
         for task in [*self._background, *([self._watcher] if self._watcher else [])]:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        if self.callbacks is not None:
+            await self.callbacks.close()
         if self.ami is not None:
             await self.ami.close()
         if self.deps.http is not None:
@@ -148,6 +157,9 @@ class IvrService:
         """Run one call (the FastAGI request path names the flow)."""
         flowset = self.flows.current  # this call keeps this version to the end
         name = channel.request.script or self.default_flow
+        if self.callbacks is not None and name == self.callbacks.leg_path:
+            await self.callbacks.serve_leg(channel)
+            return
         if name not in flowset.flows:
             log.error("FastAGI request for unknown flow %r (have %s)", name, sorted(flowset.flows))
             with contextlib.suppress(ChannelHungUp):

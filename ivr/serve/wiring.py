@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ivr.agi.session import EngineCall
 from ivr.ami.client import AmiClient
+from ivr.callbacks.service import Callbacks
+from ivr.callbacks.store import CallbackStore
 from ivr.calls import store as stores
 from ivr.calls.retention import purge
 from ivr.calls.store import SqlStore
@@ -108,13 +110,22 @@ async def build_service(config: Config, *, with_store: bool = True) -> IvrServic
     """Everything ``ivr serve`` runs, not yet started."""
     instance = instance_name(config)
     store = await open_store(config, instance) if with_store else None
+    ami = ami_from_config(config)
     return IvrService(
         config,
         flows_loader(),
         engine_call_factory(),
         store=store,
-        ami=ami_from_config(config),
+        ami=ami,
         speech=speech_gather(config),
         instance=instance,
         housekeeping=housekeeping(store, config) if store is not None else None,
+        callbacks=callbacks(store, ami, config, instance) if store is not None else None,
     )
+
+
+def callbacks(store: SqlStore, ami: AmiClient | None, config: Config,
+              instance: str) -> Callbacks:
+    """Callback requests in the call store's database, dialled over *ami* when there is one."""
+    return Callbacks(CallbackStore(store.engine), store, ami, config.callbacks, instance,
+                     config.recordings_dir.resolve())

@@ -106,6 +106,9 @@ class AmiObserver:
         response = self._client.login(username=TEST_USER[0], secret=TEST_USER[1]).response
         if response is None or response.is_error():
             raise RuntimeError(f"AMI login failed: {response}")
+        # The library's reader thread dies on a socket timeout, i.e. after 10 quiet seconds
+        # (e.g. while a test starts `ivr serve` processes); actions keep their own timeout.
+        self._client._socket.settimeout(None)
 
     def _on_event(self, event: Any, source: Any) -> None:
         with self._cond:
@@ -168,9 +171,14 @@ def asterisk() -> Iterator[Sandbox]:
     need(ok, why)
     sandbox = Sandbox()
     was_up = subprocess.run([str(SCRIPT), "status"], capture_output=True).returncode == 0
-    # Also when it runs already: `up` then only installs the AMI secrets the tests will use.
-    result = subprocess.run([str(SCRIPT), "up"], capture_output=True, text=True, timeout=900)
-    need(result.returncode == 0, f"asterisk-sandbox up failed: {result.stderr[-2000:]}")
+    if not was_up:
+        result = subprocess.run([str(SCRIPT), "up"], capture_output=True, text=True, timeout=900)
+        need(result.returncode == 0, f"asterisk-sandbox up failed: {result.stderr[-2000:]}")
+    else:
+        # Another checkout may have started it: load this checkout's dialplan and AMI users.
+        result = subprocess.run([str(SCRIPT), "reload"], capture_output=True, text=True,
+                                timeout=120)
+        need(result.returncode == 0, f"asterisk-sandbox reload failed: {result.stderr[-2000:]}")
     yield sandbox
     if not was_up and os.environ.get("CI"):
         subprocess.run([str(SCRIPT), "down"], capture_output=True, timeout=120)

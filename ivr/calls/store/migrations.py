@@ -43,9 +43,15 @@ def _login_attempts(conn: Connection) -> None:
     schema.login_attempts.create(conn)
 
 
+def _callbacks(conn: Connection) -> None:
+    for table in (schema.callbacks, schema.callback_history):
+        table.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "calls, call timeline, dashboard users and sessions", _initial),
     Migration(2, "dashboard login attempts (throttling and lock-out)", _login_attempts),
+    Migration(3, "callback requests and their status history", _callbacks),
 )
 
 

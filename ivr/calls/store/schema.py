@@ -151,3 +151,50 @@ login_attempts = Table(
     Index("ix_login_attempts_address", "address", "id"),
     Index("ix_login_attempts_at", "at"),
 )
+
+# Callback requests (ivr/callbacks): migration 3. A request outlives its call's record
+# (retention may delete the call), so call_id is a plain column, not a foreign key.
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("call_id", String(128)),
+    Column("number", String(64), nullable=False),
+    Column("queue", String(128), nullable=False),
+    Column("priority", Integer, nullable=False, default=0),
+    Column("flow", String(128)),
+    Column("topic", String(128)),
+    # The queue's business-hours calendar as it was when the caller asked (flows may change).
+    Column("calendar", JSON),
+    Column("context", JSON, nullable=False, default=dict),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("not_before", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(128)),
+    # The instance dialling it and until when its claim holds (another takes over after).
+    Column("claimed_by", String(128)),
+    Column("lease_until", UtcDateTime),
+    Column("channel", String(128)),
+    Column("agent", String(128)),
+    Column("connected_at", UtcDateTime),
+    Index("ix_callbacks_due", "status", "next_attempt_at"),
+    Index("ix_callbacks_number", "number"),
+    Index("ix_callbacks_channel", "channel"),
+)
+
+callback_history = Table(
+    "callback_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), ForeignKey("callbacks.request_id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("note", String(256), nullable=False, default=""),
+    Column("data", JSON, nullable=False, default=dict),
+    Index("ix_callback_history_request", "request_id"),
+)

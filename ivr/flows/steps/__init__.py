@@ -6,6 +6,7 @@ from typing import Any
 
 from ivr.flows.steps.base import Step
 from ivr.flows.steps.branch import BranchStep
+from ivr.flows.steps.callback import CallbackStep
 from ivr.flows.steps.collect import CollectStep
 from ivr.flows.steps.lookup import LookupStep
 from ivr.flows.steps.menu import MenuStep
@@ -19,5 +20,6 @@ STEPS: dict[str, type[Step[Any]]] = {
     for step in (
         MenuStep, CollectStep, PlayStep, BranchStep, LookupStep, SetStep, QueueStep,
         TransferStep, VoicemailStep, RecordStep, SurveyStep, HangupStep, GotoStep,
+        CallbackStep,
     )
 }

@@ -10,6 +10,7 @@ from ivr.flows.effects import CheckQueue, DigitSpec, Gather, Outcome, Play
 from ivr.flows.events import Digits, Event, NoInput, PlaybackDone, QueueStatus, SpeechHeard
 from ivr.flows.nodes import QueueNode
 from ivr.flows.steps.base import End, Step, Transition, UnexpectedEvent, Wait
+from ivr.flows.steps.callback import NumberCapture, callback_ask
 
 
 class QueueStep(Step[QueueNode]):
@@ -57,22 +58,38 @@ class QueueStep(Step[QueueNode]):
             return Wait((Gather(self.name, spec_prompts, digits=spec),))
         if self._phase == "offer" and isinstance(event, Digits | NoInput | SpeechHeard):
             if isinstance(event, Digits) and event.digits == "1" and callback:
-                self._phase = "confirm"
                 self.state.note("option_chosen", {"option": "callback", "via": "dtmf"})
-                self.state.set_variable("callback_number", self.state.record.caller or "")
-                return Wait((Play(self.name, self.state.prompts(callback.confirmation)),))
+                self._phase = "number"
+                self._capture = NumberCapture(self, callback, self)
+                return self._capture.start()
             return End(self._outcome())
-        if self._phase == "confirm" and isinstance(event, PlaybackDone | Digits):
+        if self._phase == "number":
+            return self._capture.handle(event)
+        if self._phase == "confirm" and isinstance(event, PlaybackDone | Digits) and callback:
             return End(self._callback())
         raise UnexpectedEvent(f"queue {self.name!r} did not expect {event!r} ({self._phase})")
 
     def _callback(self) -> Outcome:
         base = self._outcome()
+        callback = self.node.callback
         return Outcome("callback", self.name, queue=base.queue, priority=base.priority,
-                       callback_offered=True)
+                       callback_offered=True,
+                       callback=callback_ask(self, callback, self._number) if callback else None)
 
     def outcome_on_hangup(self) -> Outcome:
         # Hanging up while "we will call you back" plays is how that call ends.
         if self._phase == "confirm":
             return self._callback()
         return super().outcome_on_hangup()
+
+    def number_known(self, number: str) -> Transition:
+        """Confirm the callback to the caller; the outcome follows the confirmation."""
+        assert self.node.callback is not None
+        self._phase = "confirm"
+        self._number = number
+        self.state.set_variable("callback_number", number)
+        return Wait((Play(self.name, self.state.prompts(self.node.callback.confirmation)),))
+
+    def number_failed(self) -> Transition:
+        """No usable number: the caller stays in the queue after all."""
+        return End(self._outcome())

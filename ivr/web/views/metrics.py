@@ -7,6 +7,7 @@ import datetime as dt
 import aiohttp_jinja2
 from aiohttp import web
 
+from ivr.callbacks.metrics import callback_metrics
 from ivr.calls.metrics import compute_metrics
 from ivr.calls.query import CallFilter, parse_day
 from ivr.web import charts
@@ -57,6 +58,7 @@ async def metrics_page(request: web.Request) -> web.StreamResponse:
     hourly = _hourly(m.calls_per_hour, start, end)
     return aiohttp_jinja2.render_template("metrics.html", request, {
         "m": m, "error": error, "periods": PERIODS,
+        "cb": await callback_metrics(request.app[STORE].engine, start, end),
         "since": start.date().isoformat(),
         "until": (end - dt.timedelta(days=1)).date().isoformat(),
         "per_hour": charts.bar_chart(hourly),
