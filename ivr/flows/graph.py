@@ -305,6 +305,14 @@ class _Builder:
             failure = self._default_failure()
         self._edge(name, failure, f"after {tries} failed tr{'y' if tries == 1 else 'ies'}",
                    style="dashed", color=_FAIL, fontcolor=_FAIL)
+        # Separate counts and exits for silences and wrong answers (on_no_input/on_no_match).
+        for fld, what in (("on_no_input", "no input"), ("on_no_match", "no match")):
+            limit = getattr(node, fld, None)
+            if limit is None or limit.next is None:
+                continue
+            times = limit.max or tries
+            self._edge(name, limit.next, f"after {times} × {what}", style="dashed",
+                       color=_FAIL, fontcolor=_FAIL)
 
     def _default_failure(self) -> str:
         operator = self.settings.operator_queue

@@ -1,4 +1,4 @@
-"""Callback stores on both backends (the call store's fixtures, one database per test)."""
+"""Callback stores on both backends (on the call store's fixtures, tests/calls/backends.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import pytest
 
 from ivr.callbacks.store import CallbackStore
 from ivr.calls.store import SqlStore
-from tests.calls.conftest import pg_database, store, store_url
-
-__all__ = ["callbacks", "pg_database", "store", "store_url"]
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def defs(node: Any) -> set[str]:
 
 def _carried(fs: LoadedFlowSet, edge: Edge) -> set[str]:
     node = fs.flows[edge.source[0]].nodes[edge.source[1]]
-    if edge.field[0] in ("on_failure", "on_error"):
+    if edge.field[0] in ("on_failure", "on_error", "on_no_input", "on_no_match"):
         return set()  # the node gave up: nothing it would set is set
     out = defs(node)
     if isinstance(node, n.Menu) and edge.field[0] == "options":

@@ -60,6 +60,10 @@ def edges(flowset: LoadedFlowSet) -> Iterator[Edge]:
                 target = getattr(node, fld, None)
                 if isinstance(target, str):
                     yield Edge(src, (fld,), target, carries_defs=fld != "on_error")
+            for fld in ("on_no_input", "on_no_match"):
+                limit = getattr(node, fld, None)
+                if limit is not None and limit.next is not None:
+                    yield Edge(src, (fld, "next"), limit.next, carries_defs=False)
             if isinstance(node, n.Menu):
                 for i, option in enumerate(node.options):
                     yield Edge(src, ("options", i, "next"), option.next)
