@@ -59,14 +59,26 @@ def html(text: str) -> str:
     return '<BR ALIGN="CENTER"/>'.join(lines)
 
 
+class HtmlLabel(str):
+    """An HTML-like label, already escaped (see :func:`html`): written as ``<…>``, not quoted.
+
+    A type of its own, so that a plain text which merely starts with ``<`` and ends with
+    ``>`` (a prompt such as ``<>``) is quoted like any other text, never read as markup.
+    """
+
+
+def html_label(markup: str) -> HtmlLabel:
+    """Wrap escaped HTML-like *markup* as a label."""
+    return HtmlLabel(f"<{markup}>")
+
+
 Attrs = Mapping[str, str]
 
 
 def _attrs(attrs: Attrs) -> str:
     parts = []
     for key, value in attrs.items():
-        # HTML-like labels are already escaped and wrapped in <...> by the caller.
-        if key == "label" and value.startswith("<") and value.endswith(">"):
+        if isinstance(value, HtmlLabel):
             parts.append(f"{key}={value}")
         else:
             parts.append(f"{key}={quote(value)}")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ivr.flows import nodes as n
-from ivr.flows.dot import Digraph, Format, GraphvizError, html, run_dot
+from ivr.flows.dot import Digraph, Format, GraphvizError, HtmlLabel, html, html_label, run_dot
 from ivr.flows.flowset import FlowSet
 from ivr.flows.graph_text import condition_text, excerpt, keys_text, option_text
 from ivr.flows.model import Flow, Settings
@@ -136,10 +136,10 @@ class _Builder:
                 continue
             rows, style = self._drawn[name]
             rows.append(f'<FONT POINT-SIZE="9" COLOR="{_MUTED}"><I>unreachable</I></FONT>')
-            self.graph.node(name, label="<" + "<BR/>".join(rows) + ">",
+            self.graph.node(name, label=html_label("<BR/>".join(rows)),
                             style=style if "dashed" in style else style + ",dashed")
 
-    def _title(self) -> str:
+    def _title(self) -> HtmlLabel:
         head = f"Flow “{self.flow_name}”"
         if self.flow.description:
             head += f" — {self.flow.description}"
@@ -155,7 +155,7 @@ class _Builder:
             + html(f"dashed: retries and failure exits · prompts shown in {self.language}")
             + "</FONT>"
         )
-        return "<" + "<BR/>".join(rows) + "<BR/> >"
+        return html_label("<BR/>".join(rows) + "<BR/> ")
 
     # -- one node ------------------------------------------------------------
 
@@ -286,7 +286,7 @@ class _Builder:
         self._drawn[node_id] = (rows, look.style)
         self.graph.node(
             node_id,
-            label="<" + "<BR/>".join(rows) + ">",
+            label=html_label("<BR/>".join(rows)),
             shape=look.shape, style=look.style, fillcolor=look.fill, color=look.line,
             tooltip=tooltip or f"{kind} {node_id}",
             peripheries="2" if kind == "queue" else "1",

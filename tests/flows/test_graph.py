@@ -151,6 +151,14 @@ def test_quote_round_trips_through_dot(text: str) -> None:
     assert drawn.split() == (text or " ").split()
 
 
+def test_a_text_that_looks_like_markup_is_quoted_not_read_as_html() -> None:
+    for text in ("<>", "<press 1>", "<B>bold</B>"):
+        graph = Digraph()
+        graph.node("n", label=text, shape="plaintext")
+        nodes, _, _ = parse_svg(run_dot(graph.source(), "svg"))
+        assert " ".join(nodes["n"].texts) == text
+
+
 def test_quote_escapes_what_dot_reads() -> None:
     assert quote('a"b') == '"a\\"b"'
     assert quote("a\\") == '"a\\\\"'
