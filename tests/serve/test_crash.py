@@ -86,6 +86,8 @@ def rig(tmp_path: Path, store_url: str) -> Rig:
         f'[agi]\nport = {port}\ninstance = "crash-test"\n'
         f'[ami]\nenabled = false\n'
         f'[store]\nurl = "{store_url}"\n'
+        # Any free port: a fixed one may be held by another service on the machine.
+        f'[speech]\naudiosocket_port = 0\n'
     )
     return Rig(config, port, _prompt_nodes(recordings))
 
