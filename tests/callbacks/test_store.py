@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
+
 from ivr.callbacks.store import CallbackStore
 from ivr.calls.store import open_store
 from tests.callbacks.requests import OFFICE, T0, berlin, request
-from tests.conftest import need
 
 
 def _at(seconds: float) -> dt.datetime:
@@ -88,10 +89,11 @@ async def test_a_new_call_cancels_only_the_pending_requests_of_that_number(
                         other.request_id: "pending"}
 
 
+# Row locks are PostgreSQL's; SQLite has one writer, so only the PostgreSQL store runs this.
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
 async def test_two_concurrent_claimers_on_postgresql_each_get_disjoint_requests(
     store_url: str,
 ) -> None:
-    need(store_url.startswith("postgresql"), "row locks are PostgreSQL's; SQLite has one writer")
     first, second = await open_store(store_url), await open_store(store_url)
     try:
         a, b = CallbackStore(first.engine), CallbackStore(second.engine)
