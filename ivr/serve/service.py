@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from ivr.agi.channel import AgiChannel, ChannelHungUp
-from ivr.agi.server import AgiServer
+from ivr.agi.server import AgiLimits, AgiServer
 from ivr.agi.session import CallSession, EngineCall, SessionDeps, flow_variables
 from ivr.ami.client import AmiClient
 from ivr.ami.queues import AfterIvrResult
@@ -91,7 +91,8 @@ class IvrService:
         self.deps = SessionDeps(
             recordings_dir=config.recordings_dir.resolve(), store=store, ami=ami, speech=speech
         )
-        self.server = AgiServer(self.handle, config.agi.host, config.agi.port)
+        self.server = AgiServer(self.handle, config.agi.host, config.agi.port,
+                                limits=AgiLimits.from_config(config.agi))
         self._watcher: asyncio.Task[None] | None = None
         if ami is not None and store is not None:
             ami.on_after_ivr = self._after_ivr

@@ -72,7 +72,9 @@ _FRAGMENTS = st.sampled_from([
     "agi_request: agi://evil/csat", "200 result=1", "HANGUP",
 ])
 _HOSTILE = st.lists(st.one_of(st.text(max_size=12), _FRAGMENTS), max_size=8).map("".join)
-_NO_LF = st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=40)
+_NO_LF = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=40
+)
 _NO_LF_HOSTILE = _HOSTILE.map(lambda s: s.replace("\n", ""))
 
 
