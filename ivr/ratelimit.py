@@ -42,6 +42,13 @@ class RateLimitedLog:
 
         Returns whether a line was written.
         """
+        return self._log(level, kind, message, args)
+
+    def warning(self, kind: str, message: str, *args: object) -> bool:
+        """:meth:`log` at WARNING."""
+        return self._log(logging.WARNING, kind, message, args)
+
+    def _log(self, level: int, kind: str, message: str, args: tuple[object, ...]) -> bool:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         now = self._clock()
         window = self._windows.get(kind)
@@ -52,9 +59,6 @@ class RateLimitedLog:
             message += " (%d more like this in the last %.0f s not logged)"
             args = (*args, window.held_back, now - window.opened_at)
         self._windows[kind] = _Window(opened_at=now)
-        self._logger.log(level, message, *args)
+        # stacklevel 3: the record names the line that called log() or warning(), not this one.
+        self._logger.log(level, message, *args, stacklevel=3)
         return True
-
-    def warning(self, kind: str, message: str, *args: object) -> bool:
-        """:meth:`log` at WARNING."""
-        return self.log(logging.WARNING, kind, message, *args)

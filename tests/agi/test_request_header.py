@@ -73,7 +73,7 @@ _FRAGMENTS = st.sampled_from([
 ])
 _HOSTILE = st.lists(st.one_of(st.text(max_size=12), _FRAGMENTS), max_size=8).map("".join)
 _NO_LF = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=40
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\n"), max_size=40
 )
 _NO_LF_HOSTILE = _HOSTILE.map(lambda s: s.replace("\n", ""))
 
