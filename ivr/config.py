@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import os
 import tomllib
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    field_validator,
+    model_validator,
+)
 
 
 class ConfigError(Exception):
@@ -39,6 +47,24 @@ class AgiConfig(_Section):
     #: This instance's name in call records; a restarted instance closes the calls its
     #: crash cut off. Default: host name and port. Give each instance behind one store its own.
     instance: str | None = None
+    #: Addresses or networks of the Asterisk hosts that may connect; others are disconnected
+    #: at once (``IVR_AGI_ALLOW="127.0.0.1,10.0.0.0/8"``). Default: loopback only.
+    allow: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: [ip_network("127.0.0.0/8"), ip_network("::1/128")]
+    )
+    #: FastAGI connections served at once; further ones are closed until a call ends.
+    max_sessions: int = Field(default=2000, ge=1)
+    #: Seconds Asterisk may take to answer a command beyond the command's own wait for the
+    #: caller (WAIT FOR DIGIT's timeout, a recording's length); prompts must fit in it.
+    reply_timeout_s: float = Field(default=120.0, gt=0)
+
+    @field_validator("allow", mode="before")
+    @classmethod
+    def _allow_from_env(cls, value: Any) -> Any:
+        # An environment variable cannot hold a list: comma-separated addresses instead.
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
 
 class AmiConfig(_Section):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ from ivr.agi.protocol import (
     ReplyParser,
     encode_command,
 )
+from ivr.ratelimit import RateLimitedLog
+
+log = logging.getLogger(__name__)
+_quiet = RateLimitedLog(log)
+
+#: Default for how long Asterisk may take to answer a command beyond the time the command
+#: itself waits for the caller (see :meth:`AgiChannel.command`).
+REPLY_TIMEOUT_S: Final = 120.0
 
 _VARIABLE_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 _DIGITS: Final = "0123456789*#ABCD"
@@ -34,6 +43,10 @@ _READ_SIZE: Final = 4096
 
 class ChannelHungUp(Exception):
     """The caller hung up or Asterisk closed the connection."""
+
+
+class ReplyTimeout(ChannelHungUp):
+    """Asterisk never answered a command: the session ends as if the caller had hung up."""
 
 
 class AgiCommandError(Exception):
@@ -97,8 +110,10 @@ class AgiChannel:
         writer: asyncio.StreamWriter,
         initial: bytes = b"",
         turnarounds: list[float] | None = None,
+        reply_timeout_s: float = REPLY_TIMEOUT_S,
     ) -> None:
         self.request = request
+        self._reply_timeout_s = reply_timeout_s
         self._reader = reader
         self._writer = writer
         self._parser = ReplyParser()
@@ -136,11 +151,18 @@ class AgiChannel:
             elif event.code != 100:  # "100 Trying" precedes a Gosub's real reply
                 self._pending.append(event)
 
-    async def command(self, command: str, *args: str) -> Reply:
+    async def command(self, command: str, *args: str, waits_ms: int = 0) -> Reply:
         """Send one command and return its reply.
 
+        The reply must arrive within the channel's reply timeout plus *waits_ms*,
+        the time the command itself may wait for the caller (``WAIT FOR DIGIT``'s
+        timeout, a recording's maximum length). Audio of unknown length (a prompt)
+        has to fit into the reply timeout itself. A peer that stays silent past the
+        deadline is treated as gone: the connection is closed and
+        :class:`ReplyTimeout` (a :class:`ChannelHungUp`) ends the session.
+
         Raises:
-            ChannelHungUp: the channel is dead (``511``) or the connection closed.
+            ChannelHungUp: the channel is dead (``511``), the connection closed, or no reply came.
             AgiCommandError: Asterisk refused the command (``510``/``520``).
         """
         line = encode_command(command, *args)
@@ -156,7 +178,13 @@ class AgiChannel:
                 self.hung_up = True
                 raise ChannelHungUp(str(exc)) from exc
             self.commands_sent += 1
-            reply = await self._next_reply()
+            deadline = self._reply_timeout_s + max(waits_ms, 0) / 1000
+            try:
+                async with asyncio.timeout(deadline):
+                    reply = await self._next_reply()
+            except TimeoutError:
+                self._give_up(command, deadline)
+                raise ReplyTimeout(f"no reply to {command} within {deadline:.1f} s") from None
             self._last_reply_at = time.perf_counter()
         if reply.code == 511:
             self.hung_up = True
@@ -165,8 +193,16 @@ class AgiChannel:
             raise AgiCommandError(reply, line)
         return reply
 
-    async def _media(self, command: str, *args: str) -> Reply:
-        reply = await self.command(command, *args)
+    def _give_up(self, command: str, deadline: float) -> None:
+        self.hung_up = True
+        self._writer.close()
+        _quiet.warning(
+            "reply-timeout", "FastAGI call %s: no reply to %s within %.1f s; session ended",
+            self.request.uniqueid, command, deadline,
+        )
+
+    async def _media(self, command: str, *args: str, waits_ms: int = 0) -> Reply:
+        reply = await self.command(command, *args, waits_ms=waits_ms)
         if reply.result_int < 0:
             self.hung_up = True
             raise ChannelHungUp(f"{command} returned -1")
@@ -201,7 +237,10 @@ class AgiChannel:
 
     async def get_data(self, file: str, timeout_ms: int, max_digits: int) -> DigitsEntered:
         """Play *file* and collect up to *max_digits* keys (``#`` ends entry)."""
-        reply = await self.command("GET DATA", file, str(timeout_ms), str(max_digits))
+        reply = await self.command(
+            "GET DATA", file, str(timeout_ms), str(max_digits),
+            waits_ms=timeout_ms * max(max_digits, 1),
+        )
         if reply.result == "-1":
             self.hung_up = True
             raise ChannelHungUp("GET DATA returned -1")
@@ -209,7 +248,7 @@ class AgiChannel:
 
     async def wait_for_digit(self, timeout_ms: int) -> str | None:
         """Wait up to *timeout_ms* for one key; ``None`` on timeout."""
-        reply = await self._media("WAIT FOR DIGIT", str(timeout_ms))
+        reply = await self._media("WAIT FOR DIGIT", str(timeout_ms), waits_ms=timeout_ms)
         return _key(reply.result_int)
 
     async def say_digits(self, digits: str, escape_digits: str = "") -> str | None:
@@ -237,7 +276,7 @@ class AgiChannel:
             args.append("BEEP")
         if silence_s:
             args.append(f"s={int(silence_s)}")
-        reply = await self.command("RECORD FILE", *args)
+        reply = await self.command("RECORD FILE", *args, waits_ms=timeout_ms)
         if reply.data == "hangup" or reply.result_int < 0:
             self.hung_up = True
             raise ChannelHungUp("hung up while recording")

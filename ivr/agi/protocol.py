@@ -27,6 +27,10 @@ MAX_HEADER_BYTES: Final = 64 * 1024
 MAX_REPLY_LINE_BYTES: Final = 64 * 1024
 
 _FORBIDDEN = re.compile(r"[\r\n\x00]")
+#: Header names as Asterisk writes them (``agi_callerid``, ``agi_arg_12``).
+_HEADER_NAME = re.compile(r"agi_[a-z][a-z0-9_]{0,63}")
+#: C0 controls but tab, DEL and C1 controls (U+0085 among them): never in a real header value.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _COMMAND_WORD = re.compile(r"[A-Z][A-Z ]*[A-Z]|[A-Z]")
 _TAIL_PAIR = re.compile(r"\s*([A-Za-z_]+)=(\S*)")
 _DATA_AND_TAIL = re.compile(r"\((?P<data>.*)\)(?P<tail>(?:\s+[A-Za-z_]+=\S*)*)\s*", re.DOTALL)
@@ -216,23 +220,25 @@ class RequestParser:
 
         Bytes after the blank line are kept and returned by :meth:`leftover`.
         """
-        if self.request is not None:
-            self._buffer += data
-            return self.request
         self._buffer += data
-        text = bytes(self._buffer)
-        end = text.find(b"\n\n")
+        if self.request is not None:
+            return self.request
+        first = self._buffer.find(b"\n")
+        if first == 0 or self._buffer.startswith(b"\r\n"):
+            raise RemoteProtocolError("AGI header block starts with a blank line")
+        end, line_end = -1, b"\n"
+        if first > 0:
+            # The first line (agi_network or agi_request, written by Asterisk itself) fixes the
+            # line ending for the whole block, so a caller's value cannot choose it.
+            line_end = b"\r\n" if self._buffer[first - 1] == ord("\r") else b"\n"
+            end = self._buffer.find(line_end * 2)
         if end < 0:
-            end_crlf = text.find(b"\r\n\r\n")
-            if end_crlf < 0:
-                if len(self._buffer) > MAX_HEADER_BYTES:
-                    raise RemoteProtocolError("AGI header block too long")
-                return None
-            end, skip = end_crlf, 4
-        else:
-            skip = 2
-        self.request = parse_request_block(text[:end].decode("utf-8", "replace"))
-        del self._buffer[: end + skip]
+            if len(self._buffer) > MAX_HEADER_BYTES:
+                raise RemoteProtocolError("AGI header block too long")
+            return None
+        block = self._buffer[: end + len(line_end)].decode("utf-8", "replace")
+        self.request = parse_request_block(block)
+        del self._buffer[: end + 2 * len(line_end)]
         return self.request
 
     def leftover(self) -> bytes:
@@ -241,15 +247,44 @@ class RequestParser:
 
 
 def parse_request_block(block: str) -> AgiRequest:
-    """Parse the header lines (without the final blank line) into an :class:`AgiRequest`."""
+    """Parse the header lines (up to, not including, the blank line) into an :class:`AgiRequest`.
+
+    Asterisk writes each value raw after ``agi_name: `` and ends the line with LF
+    (``setup_env`` in res_agi.c), so a line ends at LF and nowhere else: never at
+    U+2028, U+0085 or the other breaks ``str.splitlines`` knows, which a caller
+    can put in a SIP display name. CRLF is tolerated when the first line uses it.
+    Asterisk sends every header once, arguments last and numbered from 1, and no
+    control character but what a caller or the dialplan put in a value; so a
+    repeated name, an argument out of place or a control character other than tab
+    means the block is not what Asterisk meant to send, and it is refused rather
+    than guessed at. Errors name the header, never its value (it may be a caller's).
+    """
+    lines = block.removesuffix("\n").split("\n")
+    crlf = lines[0].endswith("\r")
     env: dict[str, str] = {}
-    for line in block.splitlines():
-        if not line:
-            continue
-        key, sep, value = line.partition(":")
-        if not sep or not key.startswith("agi_"):
-            raise RemoteProtocolError(f"not an AGI header line: {line[:80]!r}")
-        env[key.strip()] = value[1:] if value.startswith(" ") else value
+    args = 0
+    for number, raw in enumerate(lines, start=1):
+        if crlf:
+            if not raw.endswith("\r"):
+                raise RemoteProtocolError(f"AGI header line {number} does not end in CRLF")
+            raw = raw[:-1]
+        key, sep, value = raw.partition(":")
+        if not sep or not _HEADER_NAME.fullmatch(key):
+            raise RemoteProtocolError(f"AGI header line {number} is not 'agi_name: value'")
+        if key in env:
+            raise RemoteProtocolError(f"AGI header {key} repeated (line {number})")
+        value = value[1:] if value.startswith(" ") else value
+        if (bad := _CONTROL.search(value)) is not None:
+            raise RemoteProtocolError(
+                f"AGI header {key} contains control character U+{ord(bad.group()):04X}"
+            )
+        if key.startswith("agi_arg_"):
+            args += 1
+            if key != f"agi_arg_{args}":
+                raise RemoteProtocolError(f"AGI header {key} out of order (want agi_arg_{args})")
+        elif args:
+            raise RemoteProtocolError(f"AGI header {key} after the arguments (line {number})")
+        env[key] = value
     if "agi_request" not in env and "agi_network_script" not in env:
         raise RemoteProtocolError("AGI header block without agi_request")
     return AgiRequest(env=MappingProxyType(env))

@@ -23,12 +23,24 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
 from panoramisk.ami_protocol import AMIProtocol
+from panoramisk.message import Message
 
-from ivr.ami.messages import AmiError, Fields, action, fields_from, safe_value, user_event
+from ivr.ami.messages import (
+    AmiError,
+    AmiProtocolError,
+    Fields,
+    MessageParser,
+    action,
+    fields_from,
+    safe_value,
+    user_event,
+)
 from ivr.ami.queues import AfterIvr, AfterIvrResult, QueueBoard
 from ivr.flows.events import QueueStatus
+from ivr.ratelimit import RateLimitedLog
 
 log = logging.getLogger(__name__)
+_refused = RateLimitedLog(log)
 
 ACTION_TIMEOUT_S: Final = 10.0
 PING_INTERVAL_S: Final = 10.0
@@ -43,7 +55,29 @@ class AmiAuthError(AmiError):
 
 
 class _Protocol(AMIProtocol):  # type: ignore[misc]
-    """panoramisk's framing; the client is its factory (dispatch, connection_lost)."""
+    """panoramisk's action bookkeeping with our framing; the client is its factory.
+
+    panoramisk splits messages itself and lets a repeated header overwrite the
+    first one silently (whatever its spelling); :class:`MessageParser` refuses
+    those, so ``data_received`` is ours.
+    """
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self.parser = MessageParser()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            messages = self.parser.feed(data)
+        except AmiProtocolError as exc:
+            log.warning("AMI stream unusable, reconnecting: %s", exc)
+            self.connection_lost(exc)
+            return
+        for headers in messages:
+            if isinstance(headers, AmiProtocolError):
+                _refused.warning("message", "AMI message ignored: %s", headers)
+                continue
+            self.handle_message(Message(headers))
 
 
 class AmiClient:

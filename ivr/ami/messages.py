@@ -2,7 +2,9 @@
 
 AMI is ``Key: Value`` lines ended by a blank line, so a value carrying a line
 break would start a new header (or a new action). Every value we send passes
-through :func:`safe_value`. Received messages are normalised to lower-case keys
+through :func:`safe_value`. Received bytes are framed by :class:`MessageParser`
+(lines end at CRLF and nowhere else; a header Asterisk sends once may not be
+repeated, in any spelling) and normalised to lower-case keys
 (:func:`fields_from`) before any other code looks at them, so header spelling
 differences between Asterisk versions (``Location``/``Interface``) stay here.
 """
@@ -20,12 +22,98 @@ Fields = Mapping[str, str]
 MAX_VALUE_CHARS: Final = 900
 _HEADER_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _LINE_BREAKS: Final = re.compile(r"[\r\n\x00]+")
+#: C0 controls but tab, DEL and C1: Asterisk C-escapes names and variables (ast_escape_c), so
+#: none of these reaches a value unless something forged the line.
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+#: Headers Asterisk repeats by design: channel variables (``ChanVariable``,
+#: ``DestChanVariable`` …), ``Variable`` lists and ``Output`` lines.
+_REPEATABLE: Final = re.compile(r"[a-z]*chanvariable|variable|output")
+#: Asterisk's AMI lines are at most 1024 bytes; a message of many lines stays far below this.
+MAX_MESSAGE_BYTES: Final = 256 * 1024
+BANNER: Final = b"Asterisk Call Manager/"
 #: Device states (AST_DEVICE_*) in which Asterisk counts a member as available.
 _AVAILABLE_STATES: Final = frozenset({0, 1})
 
 
 class AmiError(Exception):
     """An AMI action failed or AMI is not connected."""
+
+
+class AmiProtocolError(AmiError):
+    """Asterisk (or whatever answers on the AMI port) sent a message that is not AMI."""
+
+
+Headers = dict[str, "str | list[str]"]
+
+
+class MessageParser:
+    """AMI framing, sans I/O: bytes in, one header dict (or a refusal) per message out.
+
+    Lines end at CRLF only, never at a bare CR or LF or the breaks
+    ``str.splitlines`` knows (U+2028 …): Asterisk writes caller names and
+    variables into events unescaped, so only its own CRLF may end a line. A
+    header repeated in any spelling (``Uniqueid``/``UniqueID``) is refused unless
+    Asterisk repeats it by design; so is a value with a control character other
+    than tab (Asterisk escapes them). A refused message is returned as :class:`AmiProtocolError`
+    (it names the header, never the value) and the stream goes on.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._lines: list[bytes] = []
+        self._size = 0
+        self._banner = True
+
+    def feed(self, data: bytes) -> list[Headers | AmiProtocolError]:
+        """Add received bytes; return every message they complete."""
+        self._buffer += data
+        out: list[Headers | AmiProtocolError] = []
+        while (end := self._buffer.find(b"\r\n")) >= 0:
+            line = bytes(self._buffer[:end])
+            del self._buffer[: end + 2]
+            if self._banner:
+                self._banner = False
+                if line.startswith(BANNER):
+                    continue
+            if line:
+                self._lines.append(line)
+                self._size += len(line)
+                if self._size > MAX_MESSAGE_BYTES:
+                    raise AmiProtocolError("AMI message too long")
+            elif self._lines:
+                out.append(_headers(self._lines))
+                self._lines, self._size = [], 0
+        if len(self._buffer) > MAX_MESSAGE_BYTES:
+            raise AmiProtocolError("AMI line too long")
+        return out
+
+
+def _headers(lines: list[bytes]) -> Headers | AmiProtocolError:
+    headers: Headers = {}
+    spelling: dict[str, str] = {}
+    for number, raw in enumerate(lines, start=1):
+        key, sep, value = raw.decode("utf-8", "replace").partition(": ")
+        if not sep or not _HEADER_NAME.fullmatch(key):
+            return AmiProtocolError(f"AMI message line {number} is not 'Key: Value'")
+        name = key.lower()
+        repeatable = _REPEATABLE.fullmatch(name) is not None
+        if (bad := _CONTROL.search(value)) is not None:
+            return AmiProtocolError(
+                f"AMI header {key} contains control character U+{ord(bad.group()):04X}"
+            )
+        if name not in spelling:
+            spelling[name] = key
+            headers[key] = value
+        elif repeatable:
+            previous = headers[spelling[name]]
+            headers[spelling[name]] = [*previous, value] if isinstance(previous, list) else [
+                previous, value]
+        else:
+            return AmiProtocolError(f"AMI header {key} repeated (line {number})")
+    if "event" not in spelling and "response" not in spelling:
+        # What a line break cut off an event looks like; panoramisk dropped these too.
+        return AmiProtocolError("AMI message with neither Event nor Response")
+    return headers
 
 
 def safe_value(value: object) -> str:
@@ -57,7 +145,10 @@ def _header_name(name: str) -> str:
 
 
 def fields_from(message: Mapping[str, object]) -> dict[str, str]:
-    """Normalise a received message: lower-case keys, the last value of repeated headers."""
+    """Normalise a received message: lower-case keys, the last value of repeated headers.
+
+    Only the headers :class:`MessageParser` lets repeat arrive here as lists.
+    """
     out: dict[str, str] = {}
     for key, value in message.items():
         if isinstance(value, list | tuple):

@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from ivr.agi.channel import AgiChannel, ChannelHungUp
-from ivr.agi.server import AgiServer
+from ivr.agi.server import AgiLimits, AgiServer
 from ivr.agi.session import CallSession, EngineCall, SessionDeps, flow_variables
 from ivr.ami.client import AmiClient
 from ivr.ami.queues import AfterIvrResult
@@ -96,7 +96,8 @@ class IvrService:
         self.callbacks = callbacks
         if callbacks is not None:
             self.deps.callbacks = callbacks.intake
-        self.server = AgiServer(self.handle, config.agi.host, config.agi.port)
+        self.server = AgiServer(self.handle, config.agi.host, config.agi.port,
+                                limits=AgiLimits.from_config(config.agi))
         self._watcher: asyncio.Task[None] | None = None
         if ami is not None and store is not None:
             ami.on_after_ivr = self._after_ivr

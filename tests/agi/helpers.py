@@ -5,13 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import yaml
 from aiohttp import web
 
 from ivr.agi.protocol import split_like_asterisk
+from ivr.flows.flowset import FlowSet
+from ivr.flows.model import FlowFile
 
 #: Where the lookup node of tests/agi/flows/session.yaml sends its request.
 LOOKUP_PORT = 18931
+FLOWS = Path(__file__).with_name("flows") / "session.yaml"
+RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
+
+
+def flowset() -> FlowSet:
+    """The small test flows of tests/agi/flows/session.yaml (``main`` only)."""
+    document = FlowFile.model_validate(yaml.safe_load(FLOWS.read_text()))
+    return FlowSet(document=document, version="test-v1", sources=(FLOWS,))
 
 
 @contextlib.asynccontextmanager

@@ -5,27 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import yaml
 
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
 from ivr.agi.session import CallSession, SessionDeps
 from ivr.flows.engine import Call
-from ivr.flows.flowset import FlowSet
-from ivr.flows.model import FlowFile
-from tests.agi.helpers import FakeAsterisk, stalled_lookup
+from tests.agi.helpers import RECORDINGS, FakeAsterisk, flowset, stalled_lookup
 from tests.agi.memstore import MemoryStore
-
-FLOWS = Path(__file__).with_name("flows") / "session.yaml"
-RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
-
-
-def flowset() -> FlowSet:
-    document = FlowFile.model_validate(yaml.safe_load(FLOWS.read_text()))
-    return FlowSet(document=document, version="test-v1", sources=(FLOWS,))
 
 
 def _fds() -> int:

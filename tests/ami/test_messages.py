@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from ivr.ami.messages import (
     MAX_VALUE_CHARS,
+    AmiProtocolError,
+    MessageParser,
     action,
     entry_from,
     fields_from,
@@ -75,3 +77,112 @@ def test_params_and_entry() -> None:
     assert (params.calls, params.holdtime_s, params.abandoned) == (2, 40, 0)
     entry = entry_from({"queue": "sales", "uniqueid": "1.2", "position": "1", "wait": "12"})
     assert (entry.uniqueid, entry.position, entry.wait_s) == ("1.2", 1, 12)
+
+
+# -- framing of what Asterisk sends (issue 12) ------------------------------------------------
+
+#: A Newchannel event as Asterisk 22 writes it; caller-controlled values are filled in raw.
+def newchannel(name: str = "Alice", number: str = "0212345678") -> list[tuple[str, str]]:
+    return [
+        ("Event", "Newchannel"), ("Privilege", "call,all"), ("Channel", "PJSIP/sipp-00000007"),
+        ("ChannelState", "4"), ("ChannelStateDesc", "Ring"), ("CallerIDNum", number),
+        ("CallerIDName", name), ("ConnectedLineNum", "<unknown>"),
+        ("ConnectedLineName", "<unknown>"), ("Language", "en"), ("AccountCode", ""),
+        ("Context", "ivr-inbound"), ("Exten", "s"), ("Priority", "1"),
+        ("Uniqueid", "1700000000.7"), ("Linkedid", "1700000000.7"),
+    ]
+
+
+def ami_wire(*messages: list[tuple[str, str]]) -> bytes:
+    return b"Asterisk Call Manager/11.0.0\r\n" + b"".join(
+        "".join(f"{k}: {v}\r\n" for k, v in message).encode() + b"\r\n" for message in messages
+    )
+
+
+def _no_crlf_text() -> st.SearchStrategy[str]:
+    hostile = st.sampled_from(["\r", "\n", "\u2028", "\u2029", "\x85", "\x0b", "\x1c",
+                               "Uniqueid: victim.1", ": ", "\x00"])
+    text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=10)
+    return st.lists(st.one_of(text, hostile), max_size=6).map("".join).map(
+        lambda s: s.replace("\r\n", "")
+    )
+
+
+@given(name=_no_crlf_text(), number=_no_crlf_text())
+def test_caller_values_arrive_exactly_or_the_event_is_refused(name: str, number: str) -> None:
+    event = newchannel(name, number)
+    (parsed,) = MessageParser().feed(ami_wire(event))
+    if any((ord(ch) < 0x20 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in name + number):
+        assert isinstance(parsed, AmiProtocolError)
+        assert "CallerID" in str(parsed)
+        return
+    assert parsed == dict(event)
+    assert fields_from(parsed)["uniqueid"] == "1700000000.7"
+
+
+def ast_escape_c(value: str) -> str:
+    """What Asterisk does to a caller name before it goes into an AMI event (main/utils.c)."""
+    table = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+             "\t": "\\t", "\v": "\\v", "\\": "\\\\", "'": "\\'", '"': '\\"', "?": "\\?"}
+    return "".join(table.get(ch, ch) for ch in value.partition("\x00")[0])
+
+
+@given(name=st.text(alphabet=st.characters(exclude_categories=["Cs"])))
+def test_any_caller_name_as_asterisk_escapes_it_arrives_exactly(name: str) -> None:
+    escaped = ast_escape_c(name)
+    parsed = MessageParser().feed(ami_wire(newchannel(escaped), [("Event", "Next")]))
+    if any(0x7F <= ord(ch) <= 0x9F or ord(ch) < 0x20 for ch in escaped):
+        assert isinstance(parsed[0], AmiProtocolError)  # DEL, C1 and the rest Asterisk leaves
+    else:
+        assert parsed[0] == dict(newchannel(escaped))
+    assert parsed[1] == {"Event": "Next"}
+
+
+@pytest.mark.parametrize("repeat", ["Uniqueid", "UniqueID", "uniqueid"])
+def test_a_repeated_header_in_any_spelling_is_refused(repeat: str) -> None:
+    event = [*newchannel(), (repeat, "victim.1")]
+    (parsed,) = MessageParser().feed(ami_wire(event))
+    assert isinstance(parsed, AmiProtocolError)
+    assert "repeated" in str(parsed)
+    assert "victim" not in str(parsed)
+
+
+def test_channel_variables_may_repeat() -> None:
+    event = [*newchannel(), ("ChanVariable", "IVR_PATH=a>b"), ("chanvariable", "NOTE=x\\ny"),
+             ("ChanVariable", "IVR_QUEUE=sales")]
+    (parsed,) = MessageParser().feed(ami_wire(event))
+    assert isinstance(parsed, dict)
+    assert parsed["ChanVariable"] == ["IVR_PATH=a>b", "NOTE=x\\ny", "IVR_QUEUE=sales"]
+    assert fields_from(parsed)["chanvariable"] == "IVR_QUEUE=sales"
+
+
+def test_u2028_does_not_split_and_the_stream_survives_a_refused_message() -> None:
+    stream = ami_wire(newchannel("Eve\u2028Uniqueid: victim.1"),
+                      [*newchannel(), ("Channel", "again")],
+                      [("Event", "FullyBooted"), ("Status", "Fully Booted")])
+    parsed = MessageParser().feed(stream)
+    assert isinstance(parsed[0], dict)
+    assert parsed[0]["CallerIDName"] == "Eve\u2028Uniqueid: victim.1"
+    assert isinstance(parsed[1], AmiProtocolError)
+    assert parsed[2] == {"Event": "FullyBooted", "Status": "Fully Booted"}
+
+
+@given(st.lists(st.integers(min_value=0, max_value=400), max_size=6))
+def test_any_chunking_gives_the_same_messages(cuts: list[int]) -> None:
+    stream = ami_wire(newchannel("José 김"), [("Response", "Success"), ("ActionID", "7")])
+    parser, out, last = MessageParser(), [], 0
+    for cut in sorted(c for c in cuts if c < len(stream)):
+        out += parser.feed(stream[last:cut])
+        last = cut
+    out += parser.feed(stream[last:])
+    assert out == [dict(newchannel("José 김")), {"Response": "Success", "ActionID": "7"}]
+
+
+def test_a_message_without_event_or_response_is_refused() -> None:
+    (parsed,) = MessageParser().feed(ami_wire([("Uniqueid", "1"), ("Channel", "x")]))
+    assert isinstance(parsed, AmiProtocolError)
+
+
+def test_an_endless_message_is_a_stream_error() -> None:
+    with pytest.raises(AmiProtocolError, match="too long"):
+        MessageParser().feed(b"Event: X\r\n" + b"Key: value\r\n" * 30_000)

@@ -17,6 +17,7 @@ import logging
 import uuid as uuid_mod
 from collections.abc import Sequence
 
+from ivr.ratelimit import RateLimitedLog
 from ivr.speech.audiosocket.protocol import (
     FRAME_MS,
     KIND_SLIN,
@@ -122,6 +123,8 @@ class AudioSocketServer:
         self._waiting: dict[uuid_mod.UUID, asyncio.Future[AudioSocketSession]] = {}
         self._handlers: set[asyncio.Task[None]] = set()
         self.rejected = 0
+        #: A peer can open connections as fast as it likes: one line a minute says so.
+        self._rejections = RateLimitedLog(log)
 
     @property
     def port(self) -> int:
@@ -181,7 +184,10 @@ class AudioSocketServer:
         if first is None or fut is None or fut.done():
             # Not a turn we started (or it gave up): end the stream so the channel moves on.
             self.rejected += 1
-            log.warning("audiosocket connection rejected: first frame %s", type(first).__name__)
+            self._rejections.warning(
+                "rejected", "audiosocket connection rejected: first frame %s",
+                type(first).__name__,
+            )
             with contextlib.suppress(ConnectionError, OSError):
                 writer.write(encode(HangupFrame()))
                 await writer.drain()
