@@ -214,6 +214,13 @@ def _shows_demo_7(_checkout: Checkout, done: subprocess.CompletedProcess[str]) -
     assert "the caller hung up" in done.stdout
 
 
+def _lists_pending_callbacks(_checkout: Checkout, done: subprocess.CompletedProcess[str]) -> None:
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.splitlines()
+    # The demo's calls leave no callback owed, or only pending ones: never another status.
+    assert rows == ["no callback requests"] or all("pending" in row for row in rows[1:]), rows
+
+
 SH_CHECKS: dict[str, Check] = {
     ". .venv/bin/activate": _activates,
     "cp ivr.toml.example ivr.toml": _copies_config,
@@ -221,6 +228,7 @@ SH_CHECKS: dict[str, Check] = {
     "--password-stdin": _adds_maria,
     "ivr calls --config ivr.toml --outcome abandoned": _lists_demo_7,
     "ivr calls --config ivr.toml show demo.7": _shows_demo_7,
+    "ivr callbacks --config ivr.toml --status pending": _lists_pending_callbacks,
     # Runs until stopped: checked by test_the_dashboard_serves_the_demo_calls_to_maria.
     "ivr dashboard --config ivr.toml": lambda _c, _d: None,
 }

@@ -66,4 +66,5 @@ async def change_callback(request: web.Request) -> web.StreamResponse:
 def routes(app: web.Application) -> None:
     """Add the routes."""
     app.router.add_get("/callbacks", callbacks_page)
-    app.router.add_post("/callbacks/{request_id}", change_callback)
+    # Request ids are uuid4 hex: anything else (a NUL byte, a path) is a 404 before the store.
+    app.router.add_post("/callbacks/{request_id:[0-9a-f]{32}}", change_callback)
