@@ -76,11 +76,9 @@ async def flood(port: int, first: int, count: int, processes: int = 2) -> None:
     "with_store",
     [
         False,
-        pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=(
-            "the call store's write queue is unbounded: a flood of short calls queues writes "
-            "faster than SQLite commits them (93 -> 137 MB measured); fixed when sessions wait "
-            "for their writes (issue 12, item 2), bounded then by [agi] max_sessions"
-        ))),
+        # With the store too: sessions wait for their writes to commit, so a flood of short
+        # calls cannot queue writes faster than SQLite commits them (before: 93 -> 137 MB).
+        True,
     ],
     ids=["no-store", "sqlite-store"],
 )
