@@ -47,7 +47,7 @@ def hops(timeline: Iterable[TimelineEntry], entry: str) -> list[Hop]:
     """The caller's moves in order; *entry* is the diagram's synthetic start node ID."""
     out: list[Hop] = []
     here: _Segment | None = None
-    failed_at_end = False
+    failed_at_end = False  # the last thing in the node was a failed try, not retried
     for e in timeline:
         d = e.data
         if e.kind == "node_entered" and e.node is not None:
@@ -72,9 +72,11 @@ def hops(timeline: Iterable[TimelineEntry], entry: str) -> list[Hop]:
         elif e.kind == "retry":
             out.append(Hop(here.flow, here.node, here.node, "retry"))
             here.key, failed_at_end = None, False
-    if here is not None and failed_at_end:
-        # Tries ran out and no node was entered: the default failure exit (operator or hang-up).
-        out.append(Hop(here.flow, here.node, NOWHERE, here.key))
+        elif (e.kind == "outcome" and failed_at_end
+              and str(d.get("reason", "")).startswith("max_attempts")):
+            # Tries ran out and no node was entered: the default failure exit (operator or
+            # hang-up). A caller who hangs up after a wrong answer took no edge at all.
+            out.append(Hop(here.flow, here.node, NOWHERE, here.key))
     return out
 
 
