@@ -30,6 +30,7 @@ from ivr.calls.record import TimelineEntry
 from ivr.calls.store import schema
 from ivr.calls.store.sql import SqlStore
 from ivr.flows.graph import ENTRY
+from ivr.flows.graph_heat import NodeFigures, Overlay
 from ivr.flows.graph_path import hops
 
 #: At most this many calls (the newest) are read for one map; ``HeatMap.capped`` says so.
@@ -161,3 +162,27 @@ def _add_call(heat: HeatMap, call: _Call) -> None:
     taken = {(h.tail, h.head, h.key) for h in hops(call.entries, ENTRY) if h.flow == heat.flow}
     for edge in taken:
         heat.edges[edge] = heat.edges.get(edge, 0) + 1
+
+
+def _pct(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.0%}"
+
+
+def node_text(h: NodeHeat) -> str:
+    """The figures line drawn in a node's box."""
+    mean = "–" if h.mean_s is None else f"{h.mean_s:.0f} s"
+    return (f"{h.visits} visits · {_pct(h.loss_rate)} lost · {_pct(h.no_match_rate)} no match"
+            f" · {_pct(h.no_input_rate)} no input · {mean}")
+
+
+def overlay(heat: HeatMap) -> Overlay:
+    """The heat map as figures for the diagram (:mod:`ivr.flows.graph_heat`)."""
+    edges: dict[tuple[str, str, str | None], tuple[float, str]] = {}
+    for (tail, head, key), count in heat.edges.items():
+        share = heat.edge_share(tail, head, key) or 0.0
+        edges[(tail, head, key)] = (min(share, 1.0), f"{share:.0%} ({count})")
+    return Overlay(
+        heat.flow,
+        {name: NodeFigures(h.loss_rate, node_text(h)) for name, h in heat.nodes.items()},
+        edges,
+    )

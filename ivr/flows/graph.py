@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ivr.flows import nodes as n
 from ivr.flows.dot import Digraph, Format, GraphvizError, HtmlLabel, html, html_label, run_dot
 from ivr.flows.flowset import FlowSet
+from ivr.flows.graph_heat import Overlay, apply_overlay
 from ivr.flows.graph_path import Hop, taken_edges
 from ivr.flows.graph_text import condition_text, excerpt, keys_text, option_text
 from ivr.flows.model import Flow, Settings
@@ -62,12 +63,13 @@ _FAIL = "#b91c1c"
 
 def to_dot(
     flowset: FlowSet, flow_name: str, highlight: Sequence[str] = (), taken: Sequence[Hop] = (),
+    overlay: Overlay | None = None,
 ) -> str:
     """Return DOT text drawing *flow_name*; *highlight* is a call's path of node names.
 
     *taken* (from :func:`ivr.flows.graph_path.hops`) is better: it lights exactly the
     edges the caller took, numbered in order, rather than every edge between two
-    visited nodes.
+    visited nodes. *overlay* draws traffic figures (see :mod:`ivr.flows.graph_heat`).
 
     Path entries may be plain node names or qualified ``flow.node`` / ``flow:node``;
     entries in another flow light up that flow's "go to" box. Raises
@@ -81,6 +83,8 @@ def to_dot(
     builder.build()
     builder.highlight(highlight)
     builder.trace(taken)
+    if overlay is not None:
+        apply_overlay(builder.graph, builder.keys, builder.drawn, overlay)
     return builder.graph.source()
 
 
@@ -91,12 +95,13 @@ def render(
     highlight: Sequence[str] = (),
     timeout: float = 30.0,
     taken: Sequence[Hop] = (),
+    overlay: Overlay | None = None,
 ) -> bytes:
     """Draw *flow_name* as ``svg`` or ``png`` bytes (see :func:`to_dot` for *highlight*).
 
     Raises :class:`GraphvizError` when Graphviz is missing or fails.
     """
-    return run_dot(to_dot(flowset, flow_name, highlight, taken), fmt, timeout=timeout)
+    return run_dot(to_dot(flowset, flow_name, highlight, taken, overlay), fmt, timeout=timeout)
 
 
 class _Builder:
@@ -107,7 +112,7 @@ class _Builder:
         self.language = flow.language or settings.default_language
         self.graph = Digraph()
         #: Label rows and style of each drawn node, to amend after all edges are known.
-        self._drawn: dict[str, tuple[list[str], str]] = {}
+        self.drawn: dict[str, tuple[list[str], str]] = {}
         #: Each edge's key (see :mod:`ivr.flows.graph_path`), by its index in ``graph.edges``.
         self.keys: list[str | None] = []
 
@@ -145,7 +150,7 @@ class _Builder:
         for name in self.flow.nodes:
             if name in seen:
                 continue
-            rows, style = self._drawn[name]
+            rows, style = self.drawn[name]
             rows.append(f'<FONT POINT-SIZE="9" COLOR="{_MUTED}"><I>unreachable</I></FONT>')
             self.graph.node(name, label=html_label("<BR/>".join(rows)),
                             style=style if "dashed" in style else style + ",dashed")
@@ -295,7 +300,7 @@ class _Builder:
             rows.append(f'<FONT POINT-SIZE="9" COLOR="#111827"><I>{html(prompt)}</I></FONT>')
         if warn:
             rows.append(f'<FONT POINT-SIZE="9" COLOR="{_FAIL}"><B>{html(warn)}</B></FONT>')
-        self._drawn[node_id] = (rows, look.style)
+        self.drawn[node_id] = (rows, look.style)
         self.graph.node(
             node_id,
             label=html_label("<BR/>".join(rows)),

@@ -111,7 +111,7 @@ def taken_edges(
         for node_id in (hop.tail, hop.head):
             if node_id and node_id not in visited:
                 visited.append(node_id)
-        found = _match(edges, keys, hop)
+        found = match_edge(edges, keys, hop)
         if found is not None:
             taken.setdefault(found, []).append(number)
             if hop.head == NOWHERE or hop.head.startswith("flow:"):
@@ -121,7 +121,10 @@ def taken_edges(
     return taken, visited
 
 
-def _match(edges: Sequence[tuple[str, str]], keys: Sequence[str | None], hop: Hop) -> int | None:
+def match_edge(
+    edges: Sequence[tuple[str, str]], keys: Sequence[str | None], hop: Hop,
+) -> int | None:
+    """The index of the drawn edge *hop* took, or None when the timeline cannot tell."""
     def reaches(head: str) -> bool:
         if hop.head == NOWHERE:
             return True

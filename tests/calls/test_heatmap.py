@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from ivr.calls.heatmap import heat_map
 from ivr.calls.query import CallFilter
 from ivr.calls.record import CallRecord, TimelineEntry
@@ -39,10 +41,16 @@ def heat_calls() -> list[CallRecord]:
 MORNING = CallFilter(since=T0, until=T0 + dt.timedelta(hours=12))
 
 
-async def test_node_and_edge_figures_are_exact(store: SqlStore) -> None:
+@pytest.fixture
+async def seeded(store: SqlStore) -> SqlStore:
     for record in heat_calls():
         await store.finish(record)
     await store.flush()
+    return store
+
+
+async def test_node_and_edge_figures_are_exact(seeded: SqlStore) -> None:
+    store = seeded
     heat = await heat_map(store, MORNING, "main")
     assert heat.calls == 3
     menu = heat.nodes["menu"]
@@ -64,10 +72,8 @@ async def test_node_and_edge_figures_are_exact(store: SqlStore) -> None:
     assert [name for name, _ in heat.hot_spots()] == ["menu"]
 
 
-async def test_a_flow_entered_by_goto_counts_its_own_nodes(store: SqlStore) -> None:
-    for record in heat_calls():
-        await store.finish(record)
-    await store.flush()
+async def test_a_flow_entered_by_goto_counts_its_own_nodes(seeded: SqlStore) -> None:
+    store = seeded
     heat = await heat_map(store, MORNING, "account")
     assert heat.calls == 1
     ask = heat.nodes["ask"]

@@ -71,25 +71,30 @@ class Walk:
         return self.call.outcome
 
 
-def answered_call(flowset: FlowSet, answers: list[Event], call_id: str = "c1") -> Call:
-    """A call on *flowset*'s ``main`` with prompts played through and *answers* to its questions."""
+def answered_call(flowset: FlowSet, answers: list[Event], call_id: str = "c1",
+                  at: dt.datetime = FRIDAY_10) -> Call:
+    """A call on *flowset*'s ``main`` with prompts played through and *answers* to its questions.
+
+    Every event happens at *at*: times spent are not what these calls test.
+    """
     call = Call(flowset, "main", call_id=call_id, caller="+15550100")
-    call.start(FRIDAY_10)
+    call.start(at)
     todo = list(answers)
     while call.pending is not None and (todo or isinstance(call.pending, fx.Play)):
         event = PlaybackDone() if isinstance(call.pending, fx.Play) else todo.pop(0)
-        call.receive(event, FRIDAY_10)
+        call.receive(event, at)
     return call
 
 
-def balance_call_giving_up_at_pin(flowset: FlowSet, call_id: str = "c1") -> Call:
+def balance_call_giving_up_at_pin(flowset: FlowSet, call_id: str = "c1",
+                                  at: dt.datetime = FRIDAY_10) -> Call:
     """Play the goto call of the example flows.
 
     Spanish (key 2), balance (key 3, a goto into ``account``), an account number
     confirmed, then silence at the PIN until the tries run out.
     """
     call = answered_call(flowset, [Digits("2"), Digits("3"), Digits("123456"), Digits("1"),
-                                   NoInput(), NoInput(), NoInput()], call_id)
+                                   NoInput(), NoInput(), NoInput()], call_id, at)
     assert call.outcome is not None
     assert call.outcome.node == "too_many_tries", call.outcome
     return call
