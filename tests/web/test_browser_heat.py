@@ -10,10 +10,9 @@ import asyncio
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.web.browser import browser
+from tests.web.browser import browser, sign_in
 from tests.web.conftest import SUPERVISOR, Dashboard
 from tests.web.test_browser import SHOTS, _shot
 from tests.web.test_heat import PERIOD, seed_heat
@@ -27,12 +26,7 @@ _DRAWN = ("return [...document.querySelectorAll('.diagram img')]"
 
 def _tour(driver: webdriver.Chrome, base: str) -> dict[str, object]:
     wait = WebDriverWait(driver, 15)
-    driver.delete_all_cookies()
-    driver.get(base + "login")
-    driver.find_element(By.NAME, "name").send_keys(SUPERVISOR[0])
-    driver.find_element(By.NAME, "password").send_keys(SUPERVISOR[2])
-    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "table.calls")))
+    sign_in(driver, base, SUPERVISOR[0], SUPERVISOR[2])
 
     driver.get(base + f"flows/main/heat?{PERIOD}")
     wait.until(lambda d: all(w > 0 for w in d.execute_script(_DRAWN)))
