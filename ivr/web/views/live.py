@@ -14,7 +14,7 @@ from ivr.live.board import Thresholds, snapshot
 from ivr.web.app_keys import CONFIG, STORE, TZ
 
 #: How often the stream looks for a change (publishers write every 0.5 s).
-POLL_S = 0.25
+POLL_S = 0.1
 #: A comment line this often keeps proxies from closing a quiet stream.
 KEEPALIVE_S = 15.0
 
