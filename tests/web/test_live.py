@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from ivr.live.publisher import LivePublisher
@@ -12,7 +12,7 @@ from ivr.live.state import payload
 from tests.web.conftest import SUPERVISOR, Client, Dashboard, client_of
 
 
-async def _messages(client: Client) -> AsyncIterator[dict[str, Any]]:
+async def _messages(client: Client) -> AsyncGenerator[dict[str, Any], None]:
     response = await client.get("/live/events", headers={"Accept": "text/event-stream"})
     assert response.headers["Content-Type"] == "text/event-stream"
     async for line in response.content:
