@@ -47,3 +47,12 @@ async def test_the_stream_pushes_a_new_call_and_a_plain_get_gets_one_message(
             assert json.loads(body.removeprefix("data: "))["in_ivr"] == 1
     finally:
         await publisher.close()
+
+
+async def test_open_streams_end_when_the_dashboard_shuts_down(dashboard: Dashboard) -> None:
+    async with client_of(dashboard, SUPERVISOR) as client:
+        response = await client.get("/live/events", headers={"Accept": "text/event-stream"})
+        assert (await asyncio.wait_for(response.content.readline(), 5)).startswith(b"data: ")
+        await dashboard.app.shutdown()  # what the server runs first when it stops
+        rest = await asyncio.wait_for(response.content.read(), 5)  # EOF, not a hang
+        assert b"data: " not in rest

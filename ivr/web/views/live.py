@@ -17,6 +17,8 @@ from ivr.web.app_keys import CONFIG, STORE, TZ
 POLL_S = 0.1
 #: A comment line this often keeps proxies from closing a quiet stream.
 KEEPALIVE_S = 15.0
+#: Set when the dashboard shuts down: open streams end rather than hold the shutdown.
+STOPPING = web.AppKey("live_stopping", asyncio.Event)
 
 
 async def _state(request: web.Request) -> dict[str, Any]:
@@ -51,8 +53,9 @@ async def live_events(request: web.Request) -> web.StreamResponse:
         await response.write_eof()
         return response
     last, quiet = "", 0.0
+    stopping = request.app[STOPPING]
     try:
-        while True:
+        while not stopping.is_set():
             text = json.dumps(await _state(request), sort_keys=True)
             if text != last:
                 await response.write(f"data: {text}\n\n".encode())
@@ -67,7 +70,13 @@ async def live_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _stop_streams(app: web.Application) -> None:
+    app[STOPPING].set()
+
+
 def routes(app: web.Application) -> None:
     """Add the routes."""
+    app[STOPPING] = asyncio.Event()
+    app.on_shutdown.append(_stop_streams)
     app.router.add_get("/live", live_page)
     app.router.add_get("/live/events", live_events)
