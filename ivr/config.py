@@ -140,6 +140,12 @@ class WebConfig(_Section):
     #: Take the client's address from the last X-Forwarded-For entry (only when a reverse
     #: proxy that sets it fronts the dashboard; otherwise a client could pick its address).
     trust_forwarded_for: bool = False
+    #: Wallboard tiles of a queue turn amber / red when its longest wait reaches these
+    #: seconds, or when this many callers wait.
+    wallboard_wait_amber_s: float = Field(default=60, gt=0)
+    wallboard_wait_red_s: float = Field(default=180, gt=0)
+    wallboard_waiting_amber: int = Field(default=3, ge=1)
+    wallboard_waiting_red: int = Field(default=6, ge=1)
 
 
 class MetricsConfig(_Section):

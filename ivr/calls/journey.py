@@ -32,6 +32,14 @@ def _prompt(d: dict[str, Any]) -> str:
     return f'heard "{d["text"]}"' if d.get("text") else f"heard recording {d.get('file')}"
 
 
+def _clock(seconds: Any) -> str:
+    """``6.4`` -> ``0:06``: whole seconds, as the browser's audio player shows a length."""
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+        return "unknown length"
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 def _lookup(d: dict[str, Any]) -> str:
     result = "answered" if d.get("ok") else "failed"
     status = f" (HTTP {d['status']})" if d.get("status") else ""
@@ -67,7 +75,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "lookup": _lookup,
     "variable_set": lambda d: f"set {d.get('name')} = {d.get('value')}",
     "language_set": lambda d: f"language is now {d.get('language')}",
-    "recorded": lambda d: f"left a message of {d.get('duration_s', '?')} s",
+    "recorded": lambda d: f"left a message of {_clock(d.get('duration_s'))}",
     "survey": lambda d: f"rated {d.get('score')} ({d.get('kind')})",
     "outcome": _outcome,
     "hangup": lambda d: "the caller hung up" if d.get("by") == "caller" else "the IVR hung up",

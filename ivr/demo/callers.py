@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import shutil
 import subprocess
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,9 @@ class DemoCall:
     #: Hour of day (in the flows' calendar time zone) to pretend the call came in at.
     local_hour: int = 10
     description: str = ""
+    #: Dated *ago* before the demo runs, not at local_hour: for calls no calendar decides,
+    #: so Metrics → today has calls right after the demo at any hour.
+    today: bool = False
 
 
 #: A small day at Harbor Telecom (see flows.yaml): every outcome appears at least once.
@@ -58,9 +62,9 @@ SCRIPT: tuple[DemoCall, ...] = (
              description="hangs up during the main menu"),
     DemoCall("main", "1", "+15550109", dt.timedelta(hours=3), local_hour=21,
              description="after hours, leaves a voicemail"),
-    DemoCall("csat", "5", "+15550103", dt.timedelta(days=2), local_hour=11,
+    DemoCall("csat", "5", "+15550103", dt.timedelta(minutes=2), today=True,
              description="survey after an agent call: 5"),
-    DemoCall("csat", "3", "+15550101", dt.timedelta(days=2), local_hour=9,
+    DemoCall("csat", "3", "+15550101", dt.timedelta(minutes=1), today=True,
              description="survey after an agent call: 3"),
 )
 
@@ -79,9 +83,13 @@ async def place_call(host: str, port: int, n: int, call: DemoCall) -> int:
                 # As Asterisk does: the running command fails, HANGUP, then a dead channel.
                 reply = "200 result=-1\nHANGUP" if count == script.hangup_at else "511 dead"
             else:
-                if words[:2] == ["RECORD", "FILE"] and len(words) > 2:
-                    await asyncio.to_thread(_leave_message, Path(f"{words[2]}.wav"))
                 reply = answer(words, script)
+                if words[:2] == ["RECORD", "FILE"] and len(words) > 2:
+                    frames = await asyncio.to_thread(_leave_message, Path(f"{words[2]}.wav"))
+                    if frames is not None:
+                        # As Asterisk does: endpos is where the file ends, in samples, so
+                        # the journey's length is the one the player shows.
+                        reply = f"200 result=0 (timeout) endpos={frames}"
             writer.write(reply.encode() + b"\n")
     finally:
         writer.close()
@@ -101,15 +109,18 @@ def _header(call: DemoCall, n: int) -> bytes:
     return "".join(f"agi_{k}: {v}\n" for k, v in env.items()).encode() + b"\n"
 
 
-def _leave_message(target: Path) -> None:
-    """Speak a short message into *target* (8 kHz WAV), standing in for the caller's voice."""
+def _leave_message(target: Path) -> int | None:
+    """Speak a short message into *target* (8 kHz WAV), standing in for the caller's voice.
+
+    Returns the message's length in samples, or None when no message could be made.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     espeak = shutil.which("espeak-ng")
     text = "Hi, this is Sam from Elm Street. My internet has been down since this morning. " \
            "Please call me back."
     if espeak is None:
         log.warning("espeak-ng missing: the demo voicemail stays silent")
-        return
+        return None
     raw = target.with_suffix(".raw.wav")
     subprocess.run([espeak, "-w", str(raw), text], check=True, capture_output=True)
     sox = shutil.which("sox")
@@ -119,3 +130,6 @@ def _leave_message(target: Path) -> None:
         raw.unlink()
     else:
         raw.replace(target)
+    with wave.open(str(target), "rb") as message:
+        # In 8 kHz samples, as Asterisk counts endpos (espeak writes 22 kHz when sox is missing).
+        return round(message.getnframes() * 8000 / message.getframerate())

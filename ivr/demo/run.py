@@ -38,15 +38,21 @@ SECONDS_PER_STEP = 2.5
 def demo_clock(call: DemoCall, tz: ZoneInfo, now: dt.datetime) -> Callable[[], dt.datetime]:
     """A clock for one demo call: its pretend start, then :data:`SECONDS_PER_STEP` per reading.
 
+    A ``today`` call starts ``ago`` before *now* (never before today's midnight in *tz*).
+
     The scripted callers answer instantly; counting steps gives the records the
     durations a real caller would have, so the dashboard's timings mean something.
     """
+    steps = itertools.count()
+    if call.today:
+        midnight = dt.datetime.combine(now.astimezone(tz).date(), dt.time(), tz)
+        begin = max(now - call.ago, midnight)
+        return lambda: begin + dt.timedelta(seconds=SECONDS_PER_STEP * next(steps))
     day = (now - call.ago).astimezone(tz)
     start = day.replace(hour=call.local_hour, minute=(7 * len(call.keys)) % 60, second=0,
                         microsecond=0)
     while start.weekday() >= 5:  # the demo office works weekdays; weekend calls move to Friday
         start -= dt.timedelta(days=1)
-    steps = itertools.count()
     return lambda: start + dt.timedelta(seconds=SECONDS_PER_STEP * next(steps))
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from ivr.flows import nodes as n
 from ivr.flows.dot import Digraph, Format, GraphvizError, HtmlLabel, html, html_label, run_dot
 from ivr.flows.flowset import FlowSet
+from ivr.flows.graph_heat import Overlay, apply_overlay
+from ivr.flows.graph_path import Hop, taken_edges
 from ivr.flows.graph_text import condition_text, excerpt, keys_text, option_text
 from ivr.flows.model import Flow, Settings
 
@@ -59,8 +61,15 @@ _MUTED = "#6b7280"
 _FAIL = "#b91c1c"
 
 
-def to_dot(flowset: FlowSet, flow_name: str, highlight: Sequence[str] = ()) -> str:
+def to_dot(
+    flowset: FlowSet, flow_name: str, highlight: Sequence[str] = (), taken: Sequence[Hop] = (),
+    overlay: Overlay | None = None,
+) -> str:
     """Return DOT text drawing *flow_name*; *highlight* is a call's path of node names.
+
+    *taken* (from :func:`ivr.flows.graph_path.hops`) is better: it lights exactly the
+    edges the caller took, numbered in order, rather than every edge between two
+    visited nodes. *overlay* draws traffic figures (see :mod:`ivr.flows.graph_heat`).
 
     Path entries may be plain node names or qualified ``flow.node`` / ``flow:node``;
     entries in another flow light up that flow's "go to" box. Raises
@@ -73,6 +82,9 @@ def to_dot(flowset: FlowSet, flow_name: str, highlight: Sequence[str] = ()) -> s
     builder = _Builder(flowset.settings, flow_name, flow)
     builder.build()
     builder.highlight(highlight)
+    builder.trace(taken)
+    if overlay is not None:
+        apply_overlay(builder.graph, builder.keys, builder.drawn, overlay)
     return builder.graph.source()
 
 
@@ -82,12 +94,14 @@ def render(
     fmt: Format,
     highlight: Sequence[str] = (),
     timeout: float = 30.0,
+    taken: Sequence[Hop] = (),
+    overlay: Overlay | None = None,
 ) -> bytes:
     """Draw *flow_name* as ``svg`` or ``png`` bytes (see :func:`to_dot` for *highlight*).
 
     Raises :class:`GraphvizError` when Graphviz is missing or fails.
     """
-    return run_dot(to_dot(flowset, flow_name, highlight), fmt, timeout=timeout)
+    return run_dot(to_dot(flowset, flow_name, highlight, taken, overlay), fmt, timeout=timeout)
 
 
 class _Builder:
@@ -98,7 +112,9 @@ class _Builder:
         self.language = flow.language or settings.default_language
         self.graph = Digraph()
         #: Label rows and style of each drawn node, to amend after all edges are known.
-        self._drawn: dict[str, tuple[list[str], str]] = {}
+        self.drawn: dict[str, tuple[list[str], str]] = {}
+        #: Each edge's key (see :mod:`ivr.flows.graph_path`), by its index in ``graph.edges``.
+        self.keys: list[str | None] = []
 
     # -- whole graph ---------------------------------------------------------
 
@@ -117,7 +133,7 @@ class _Builder:
         g.node(ENTRY, label="call", shape="circle", style="filled", fillcolor="#111827",
                color="#111827", fontcolor="white", fontsize="10", width="0.55", fixedsize="true",
                tooltip="a call enters this flow here")
-        g.edge(ENTRY, self._target(self.flow.start), penwidth="1.6")
+        self._edge(ENTRY, self.flow.start, key="start", penwidth="1.6")
         for name, node in self.flow.nodes.items():
             self._node(name, node)
         self._mark_unreachable()
@@ -134,7 +150,7 @@ class _Builder:
         for name in self.flow.nodes:
             if name in seen:
                 continue
-            rows, style = self._drawn[name]
+            rows, style = self.drawn[name]
             rows.append(f'<FONT POINT-SIZE="9" COLOR="{_MUTED}"><I>unreachable</I></FONT>')
             self.graph.node(name, label=html_label("<BR/>".join(rows)),
                             style=style if "dashed" in style else style + ",dashed")
@@ -200,14 +216,15 @@ class _Builder:
                 self._edge(name, node.next)
             case n.Branch():
                 details.append("branch")
-                for case in node.cases:
-                    self._edge(name, case.next, condition_text(case.when))
-                self._edge(name, node.default, "else", color=_MUTED, fontcolor=_MUTED)
+                for i, case in enumerate(node.cases):
+                    self._edge(name, case.next, condition_text(case.when), key=f"case:{i}")
+                self._edge(name, node.default, "else", key="else", color=_MUTED,
+                           fontcolor=_MUTED)
             case n.Lookup():
                 details.append(f"lookup {node.method} → {{{node.result}}}")
                 details.append(f"{_short_url(node.url)} · {node.timeout:g} s")
-                self._edge(name, node.next, "ok")
-                self._edge(name, node.on_error, "error / timeout", style="dashed",
+                self._edge(name, node.next, "ok", key="ok")
+                self._edge(name, node.on_error, "error / timeout", key="error", style="dashed",
                            color=_FAIL, fontcolor=_FAIL)
             case n.Set():
                 details.extend(self._set_lines(node))
@@ -247,7 +264,7 @@ class _Builder:
         if node.keys is not None and node.keys != self.settings.keys:
             details.append("keys here: " + (keys_text(node.keys) or "none"))
         for option in node.options:
-            self._edge(name, option.next, option_text(option))
+            self._edge(name, option.next, option_text(option), key=f"option:{option.name}")
         self._retries(name, node)
 
     def _set_lines(self, node: n.Set) -> list[str]:
@@ -283,7 +300,7 @@ class _Builder:
             rows.append(f'<FONT POINT-SIZE="9" COLOR="#111827"><I>{html(prompt)}</I></FONT>')
         if warn:
             rows.append(f'<FONT POINT-SIZE="9" COLOR="{_FAIL}"><B>{html(warn)}</B></FONT>')
-        self._drawn[node_id] = (rows, look.style)
+        self.drawn[node_id] = (rows, look.style)
         self.graph.node(
             node_id,
             label=html_label("<BR/>".join(rows)),
@@ -298,20 +315,20 @@ class _Builder:
     def _retries(self, name: str, node: n.Menu | n.Collect | n.Survey) -> None:
         tries = node.max_attempts or self.settings.max_attempts
         timeout = node.timeout or self.settings.timeout
-        self.graph.edge(name, name, label=f"retry on no input\n({timeout:g} s) or no match",
-                        style="dashed", color=_MUTED, fontcolor=_MUTED, arrowsize="0.5")
+        self._edge(name, name, f"retry on no input\n({timeout:g} s) or no match", key="retry",
+                   style="dashed", color=_MUTED, fontcolor=_MUTED, arrowsize="0.5")
         failure = node.on_failure
         if failure is None:
             failure = self._default_failure()
         self._edge(name, failure, f"after {tries} failed tr{'y' if tries == 1 else 'ies'}",
-                   style="dashed", color=_FAIL, fontcolor=_FAIL)
+                   key="failure", style="dashed", color=_FAIL, fontcolor=_FAIL)
         # Separate counts and exits for silences and wrong answers (on_no_input/on_no_match).
         for fld, what in (("on_no_input", "no input"), ("on_no_match", "no match")):
             limit = getattr(node, fld, None)
             if limit is None or limit.next is None:
                 continue
             times = limit.max or tries
-            self._edge(name, limit.next, f"after {times} × {what}", style="dashed",
+            self._edge(name, limit.next, f"after {times} × {what}", key=fld, style="dashed",
                        color=_FAIL, fontcolor=_FAIL)
 
     def _default_failure(self) -> str:
@@ -327,10 +344,12 @@ class _Builder:
                        title=operator)
         return node_id
 
-    def _edge(self, tail: str, target: str, label: str | None = None, **attrs: str) -> None:
+    def _edge(self, tail: str, target: str, label: str | None = None, key: str = "next",
+              **attrs: str) -> None:
         if label:
             attrs["label"] = label
         self.graph.edge(tail, self._target(target), **attrs)
+        self.keys.append(key)
 
     def _target(self, target: str) -> str:
         """Map a ``next``-style target to a graph node ID, drawing other flows and typos."""
@@ -358,6 +377,21 @@ class _Builder:
         for tail, head, attrs in self.graph.edges:
             if (tail, head) in steps:
                 attrs.update(color=_VISITED_LINE, penwidth="3", fontcolor=_VISITED_LINE)
+
+    def trace(self, steps: Sequence[Hop]) -> None:
+        """Light the edges *steps* took in this flow; their labels get the step numbers."""
+        ends = [(tail, head) for tail, head, _attrs in self.graph.edges]
+        taken, visited = taken_edges(ends, self.keys, self.flow_name, steps)
+        for node_id in visited:
+            if node_id != ENTRY and node_id in self.graph.nodes:
+                self.graph.node(node_id, fillcolor=_VISITED_FILL, color=_VISITED_LINE,
+                                penwidth="3")
+        for index, numbers in taken.items():
+            attrs = self.graph.edges[index][2]
+            order = "#" + ", #".join(str(n) for n in numbers)
+            attrs["label"] = f"{order} {attrs['label']}" if attrs.get("label") else order
+            attrs.update(color=_VISITED_LINE, penwidth="3", fontcolor=_VISITED_LINE,
+                         **{"class": "ivr-taken"})
 
     def _path_id(self, entry: str) -> str | None:
         if entry in self.flow.nodes:

@@ -22,6 +22,8 @@ from ivr.callbacks.service import Callbacks
 from ivr.calls.store.base import CallStore
 from ivr.config import Config
 from ivr.flows.flowset import FlowSet
+from ivr.live.publisher import LivePublisher
+from ivr.live.state import payload, queue_figures, where_now
 from ivr.serve.flows import FlowsHolder, Loader
 from ivr.serve.metrics import ServiceMetrics
 
@@ -101,6 +103,16 @@ class IvrService:
         self._watcher: asyncio.Task[None] | None = None
         if ami is not None and store is not None:
             ami.on_after_ivr = self._after_ivr
+        #: Calls in the IVR now, by call id (the wallboard's "where are callers now").
+        self.active: dict[str, EngineCall] = {}
+        engine = getattr(store, "engine", None)
+        self.live = (LivePublisher(engine, instance or "ivr", self.live_state)
+                     if engine is not None else None)
+
+    def live_state(self) -> dict[str, Any]:
+        """Calls of this instance by flow and node, and the queues as its AMI sees them."""
+        return payload((where_now(call.record) for call in list(self.active.values())),
+                       queue_figures(self.ami.board) if self.ami is not None else {})
 
     @property
     def metrics_port(self) -> int | None:
@@ -128,6 +140,8 @@ class IvrService:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.flows.reload)
         await self.server.start()
+        if self.live is not None:
+            self.live.start()
         if self.config.metrics.port is not None:
             self._metrics_runner = await self.metrics.serve(self.config.metrics.host,
                                                             self.config.metrics.port)
@@ -137,6 +151,8 @@ class IvrService:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         await self.server.close()
+        if self.live is not None:
+            await self.live.close()
         if self._metrics_runner is not None:
             await self._metrics_runner.cleanup()
         for task in [*self._background, *([self._watcher] if self._watcher else [])]:
@@ -183,9 +199,11 @@ class IvrService:
         self.stats.versions[flowset.version] = self.stats.versions.get(flowset.version, 0) + 1
         self.metrics.started(name)
         record = call.record
+        self.active[record.call_id] = call
         try:
             record = await CallSession(channel, call, self.deps).run()
         finally:
+            self.active.pop(call.record.call_id, None)
             self.stats.calls_finished += 1
             seconds = (record.ended_at - record.started_at).total_seconds() \
                 if record.ended_at else None

@@ -52,6 +52,11 @@ class Chart:
     label_every: int = 1
 
     @property
+    def dots(self) -> list[tuple[str, str]]:
+        """The line's points as (x, y), each drawn as a marker: one day alone is no line."""
+        return [(x, y) for x, _comma, y in (p.partition(",") for p in self.points.split())]
+
+    @property
     def empty(self) -> bool:
         """Nothing to draw."""
         return not self.bars

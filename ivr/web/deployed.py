@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ivr.flows.graph import render
+from ivr.flows.graph_path import Hop
 from ivr.flows.loader import LoadedFlowSet, load_flowset
 from ivr.flows.problems import FlowErrors, Problem
 from ivr.flows.validate import check
@@ -35,7 +37,7 @@ class DeployedFlows:
     path: Path
     _mtime: float | None = None
     _current: Deployed | None = None
-    _images: dict[tuple[str, tuple[str, ...]], bytes] = field(default_factory=dict)
+    _images: dict[tuple[str, tuple[Hop, ...]], bytes] = field(default_factory=dict)
 
     async def current(self) -> Deployed:
         """The file's state (reloaded when its modification time moved)."""
@@ -58,15 +60,16 @@ class DeployedFlows:
             return Deployed(self.path, None, [], f"cannot read {self.path}: {exc}")
         return Deployed(self.path, flowset, check(flowset))
 
-    async def diagram(self, flow: str, highlight: tuple[str, ...] = ()) -> bytes | None:
-        """SVG of *flow* with *highlight* nodes coloured, or None when it cannot be drawn."""
+    async def diagram(self, flow: str, taken: tuple[Hop, ...] = ()) -> bytes | None:
+        """SVG of *flow* with the edges a call *taken* lit, or None when it cannot be drawn."""
         deployed = await self.current()
         if deployed.flowset is None or flow not in deployed.flowset.flows:
             return None
-        key = (flow, highlight)
+        key = (flow, taken)
         if key not in self._images:
             if len(self._images) > 256:
                 self._images.clear()
             flowset = deployed.flowset
-            self._images[key] = await asyncio.to_thread(render, flowset, flow, "svg", highlight)
+            draw = partial(render, flowset, flow, "svg", taken=taken)
+            self._images[key] = await asyncio.to_thread(draw)
         return self._images[key]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,16 @@ def test_demo_places_calls_and_serves_them_in_the_dashboard(tmp_path: Path) -> N
         (call_id,) = re.findall(r'href="/calls/(demo\.\d+)"', voicemail)
         audio = http.get(f"{base}/calls/{call_id}/recording.wav", timeout=10)
         assert audio.content[:4] == b"RIFF"
+        # The journey gives the message the length the player shows (whole seconds).
+        with wave.open(io.BytesIO(audio.content)) as message:
+            seconds = int(message.getnframes() / message.getframerate())
+        journey = http.get(f"{base}/calls/{call_id}", timeout=10).text
+        assert f"left a message of {seconds // 60}:{seconds % 60:02d}" in journey
+        # Right after the demo, Metrics → today has calls.
+        today = http.get(f"{base}/metrics?days=1", timeout=10).text
+        counted = re.search(r"\): (\d+) calls, (\d+) finished", today)
+        assert counted is not None, today
+        assert int(counted.group(1)) >= 2
     finally:
         demo.terminate()
         demo.wait(30)

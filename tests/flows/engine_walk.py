@@ -7,7 +7,8 @@ import textwrap
 
 from ivr.flows import effects as fx
 from ivr.flows.engine import Call
-from ivr.flows.events import Event
+from ivr.flows.events import Digits, Event, NoInput, PlaybackDone
+from ivr.flows.flowset import FlowSet
 from ivr.flows.loader import parse_flowset
 
 #: A Friday 10:00 in New York (the "office" calendar below is open).
@@ -68,3 +69,32 @@ class Walk:
         """How the call ended (it must have)."""
         assert self.call.outcome is not None, f"still pending: {self.call.pending}"
         return self.call.outcome
+
+
+def answered_call(flowset: FlowSet, answers: list[Event], call_id: str = "c1",
+                  at: dt.datetime = FRIDAY_10) -> Call:
+    """A call on *flowset*'s ``main`` with prompts played through and *answers* to its questions.
+
+    Every event happens at *at*: times spent are not what these calls test.
+    """
+    call = Call(flowset, "main", call_id=call_id, caller="+15550100")
+    call.start(at)
+    todo = list(answers)
+    while call.pending is not None and (todo or isinstance(call.pending, fx.Play)):
+        event = PlaybackDone() if isinstance(call.pending, fx.Play) else todo.pop(0)
+        call.receive(event, at)
+    return call
+
+
+def balance_call_giving_up_at_pin(flowset: FlowSet, call_id: str = "c1",
+                                  at: dt.datetime = FRIDAY_10) -> Call:
+    """Play the goto call of the example flows.
+
+    Spanish (key 2), balance (key 3, a goto into ``account``), an account number
+    confirmed, then silence at the PIN until the tries run out.
+    """
+    call = answered_call(flowset, [Digits("2"), Digits("3"), Digits("123456"), Digits("1"),
+                                   NoInput(), NoInput(), NoInput()], call_id, at)
+    assert call.outcome is not None
+    assert call.outcome.node == "too_many_tries", call.outcome
+    return call

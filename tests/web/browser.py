@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import need
 
@@ -36,3 +39,14 @@ def browser() -> Iterator[webdriver.Chrome]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def sign_in(driver: webdriver.Chrome, base: str, name: str, password: str) -> None:
+    """Log in through the form as *name* and wait for the calls page."""
+    driver.delete_all_cookies()
+    driver.get(base + "login")
+    driver.find_element(By.NAME, "name").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
+    WebDriverWait(driver, 15).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "table.calls")))

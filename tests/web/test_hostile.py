@@ -36,7 +36,10 @@ _FILTERS = ["since", "until", "caller", "flow", "outcome", "queue", "abandoned_a
 #: The query parameters each route reads, sent one at a time; every route also gets all of
 #: them at once with each value (a route that starts reading one is still walked).
 QUERY = {"/calls": [*_FILTERS, "page"], "/calls.csv": _FILTERS,
-         "/metrics": ["since", "until", "days"], "/login": ["next"]}
+         "/metrics": ["since", "until", "days"], "/login": ["next"],
+         "/flows/{flow}/heat": ["since", "until", "days"],
+         "/flows/{flow}/heat.svg": ["since", "until", "days"],
+         "/calls/{call_id}/diagram.svg": ["flow"]}
 _ALL = sorted({name for names in QUERY.values() for name in names})
 FORM = {"/users": ["name", "role", "password"], "/users/{name}": ["action", "role"],
         "/login": ["name", "password", "next", "csrf_token"]}

@@ -137,6 +137,10 @@ async def test_the_metrics_charts_draw_the_seeded_calls(
     dropoff = charts["Where callers give up (abandoned, by node)"]
     assert re.findall(r"<title>([^<]+)</title>", dropoff) == ["pin: 2", "main_menu: 1"]
     assert '<polyline class="trend"' in charts["CSAT trend (daily average)"]
+    # Scores of a single day are one point: a marker shows it, not an invisible line.
+    one_day = _charts(await (await client.get("/metrics?since=2026-11-20&until=2026-11-20"))
+                      .text())["CSAT trend (daily average)"]
+    assert one_day.count('<circle class="dot"') == 1
     empty = _charts(await (await client.get("/metrics?since=2025-01-01&until=2025-01-02")).text())
     assert "Nobody gave up in this period" in empty["Where callers give up (abandoned, by node)"]
     assert "<svg" not in empty["CSAT trend (daily average)"]

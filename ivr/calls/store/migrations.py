@@ -48,10 +48,15 @@ def _callbacks(conn: Connection) -> None:
         table.create(conn)
 
 
+def _live_state(conn: Connection) -> None:
+    schema.live_state.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "calls, call timeline, dashboard users and sessions", _initial),
     Migration(2, "dashboard login attempts (throttling and lock-out)", _login_attempts),
     Migration(3, "callback requests and their status history", _callbacks),
+    Migration(4, "live state each service instance publishes for the wallboard", _live_state),
 )
 
 

@@ -198,3 +198,14 @@ callback_history = Table(
     Column("data", JSON, nullable=False, default=dict),
     Index("ix_callback_history_request", "request_id"),
 )
+
+
+live_state = Table(
+    "live_state",
+    metadata,
+    # One row per running ``ivr serve`` instance, rewritten about twice a second; the
+    # wallboard merges the rows and ignores one not updated lately (a stopped instance).
+    Column("instance", String(128), primary_key=True),
+    Column("payload", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

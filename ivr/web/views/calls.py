@@ -20,6 +20,8 @@ from ivr.calls.query import (
     search_calls,
 )
 from ivr.calls.record import CallRecord
+from ivr.flows.graph import ENTRY
+from ivr.flows.graph_path import flows_entered, hops
 from ivr.web.app_keys import CONFIG, FLOWS, STORE, TZ
 
 PER_PAGE = 25
@@ -86,10 +88,11 @@ async def call_detail(request: web.Request) -> web.StreamResponse:
     deployed = await request.app[FLOWS].current()
     current_version = deployed.flowset.version if deployed.flowset else None
     turns = [e for e in record.timeline if e.kind == "speech"]
+    drawable = deployed.flowset.flows if deployed.flowset is not None else {}
     return aiohttp_jinja2.render_template("call.html", request, {
         "call": record, "turns": turns,
         "has_recording": _recording_path(request, record) is not None,
-        "diagram": deployed.flowset is not None and record.flow in deployed.flowset.flows,
+        "diagrams": [f for f in _flows_of(record) if f in drawable],
         "version_differs": current_version not in (None, record.flow_version),
         "current_version": current_version,
     })
@@ -114,10 +117,20 @@ async def call_recording(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers={"Content-Type": "audio/wav"})
 
 
+def _flows_of(record: CallRecord) -> list[str]:
+    """The flows the call went through (a ``goto`` adds one), its own flow first."""
+    entered = flows_entered(hops(record.timeline, ENTRY))
+    return [record.flow, *(f for f in entered if f != record.flow)]
+
+
 async def call_diagram(request: web.Request) -> web.StreamResponse:
-    """The call's flow as SVG with the caller's path highlighted."""
+    """One flow the call went through (``?flow=``, default its own) as SVG, its path lit."""
     record = await _record(request)
-    image = await request.app[FLOWS].diagram(record.flow, tuple(record.path))
+    flow = request.query.get("flow", record.flow)
+    if flow not in _flows_of(record):
+        raise web.HTTPNotFound(text="this call did not go through that flow")
+    taken = tuple(hops(record.timeline, ENTRY))
+    image = await request.app[FLOWS].diagram(flow, taken)
     if image is None:
         raise web.HTTPNotFound(text="the deployed flows have no such flow")
     return web.Response(body=image, content_type="image/svg+xml")

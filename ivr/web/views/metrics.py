@@ -26,7 +26,7 @@ def _days(text: str) -> int:
     return int(text)
 
 
-def _period(request: web.Request) -> tuple[dt.datetime, dt.datetime, str | None]:
+def period(request: web.Request) -> tuple[dt.datetime, dt.datetime, str | None]:
     """The chosen period; on a bad parameter the last 7 days and a message naming it."""
     tz = request.app[TZ]
     today = dt.datetime.now(tz).date()
@@ -52,7 +52,7 @@ def _period(request: web.Request) -> tuple[dt.datetime, dt.datetime, str | None]
 
 async def metrics_page(request: web.Request) -> web.StreamResponse:
     """Figures and charts for the chosen period."""
-    start, end, error = _period(request)
+    start, end, error = period(request)
     m = await compute_metrics(request.app[STORE], CallFilter(since=start, until=end),
                               request.app[TZ])
     hourly = _hourly(m.calls_per_hour, start, end)

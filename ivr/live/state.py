@@ -1,0 +1,91 @@
+"""The live state one instance publishes, and the merge of every instance's (pure).
+
+An instance's payload is JSON: the calls in its IVR now (flow and node) and the
+queues as its AMI connection sees them. Queues live in Asterisk, so every
+instance connected to the same Asterisk reports the same queue; the merge keeps
+the freshest report of each queue rather than adding them up. Calls are each
+instance's own, so they are added up. An instance whose row is older than the
+timeout has stopped (or lost the database) and is left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ivr.ami.queues import QueueBoard
+from ivr.calls.record import CallRecord
+
+#: An instance not heard from for this long is dropped from the wallboard.
+STALE_AFTER = dt.timedelta(seconds=3)
+
+
+def queue_figures(board: QueueBoard) -> dict[str, dict[str, float | int | None]]:
+    """Per queue: callers waiting, longest wait, estimated wait, agents by state."""
+    out: dict[str, dict[str, float | int | None]] = {}
+    if not board.fresh:
+        return out
+    for name in board.queues():
+        status = board.status(name)
+        members = board.members(name)
+        out[name] = {
+            "waiting": status.callers, "longest_s": status.longest_hold_s,
+            "estimated_s": status.estimated_wait_s, "logged_in": status.logged_in,
+            "free": status.available, "paused": sum(1 for m in members if m.paused),
+            "busy": sum(1 for m in members if m.in_call),
+        }
+    return out
+
+
+def where_now(record: CallRecord) -> tuple[str, str]:
+    """The (flow, node) a call in progress is at: its last node entered."""
+    for entry in reversed(record.timeline):
+        if entry.kind == "node_entered" and entry.node is not None:
+            return str(entry.data.get("flow", record.flow)), entry.node
+    return record.flow, record.path[-1] if record.path else "(answering)"
+
+
+def payload(calls: Iterable[tuple[str, str]],
+            queues: Mapping[str, Mapping[str, float | int | None]]) -> dict[str, Any]:
+    """One instance's state: *calls* as (flow, node) pairs, *queues* from :func:`queue_figures`."""
+    return {"calls": [{"flow": f, "node": n} for f, n in calls],
+            "queues": {name: dict(figures) for name, figures in queues.items()}}
+
+
+@dataclass
+class Wallboard:
+    """Every live instance merged."""
+
+    instances: list[str] = field(default_factory=list)
+    #: Calls in the IVR now, by flow then node.
+    calls: dict[str, dict[str, int]] = field(default_factory=dict)
+    queues: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
+
+    @property
+    def in_ivr(self) -> int:
+        """Calls in the IVR now, over every flow."""
+        return sum(sum(nodes.values()) for nodes in self.calls.values())
+
+
+def merge(rows: Iterable[tuple[str, Mapping[str, Any], dt.datetime]], now: dt.datetime,
+          stale_after: dt.timedelta = STALE_AFTER) -> Wallboard:
+    """Merge (instance, payload, updated_at) rows; rows older than *stale_after* are left out."""
+    board = Wallboard()
+    seen: dict[str, dt.datetime] = {}
+    for instance, data, updated in sorted(rows, key=lambda r: r[2]):
+        if now - updated > stale_after:
+            continue
+        board.instances.append(instance)
+        for call in data.get("calls", []):
+            nodes = board.calls.setdefault(str(call.get("flow")), {})
+            node = str(call.get("node"))
+            nodes[node] = nodes.get(node, 0) + 1
+        for name, figures in dict(data.get("queues", {})).items():
+            # Oldest first: a fresher instance's view of a queue replaces an older one.
+            if seen.get(name, updated) <= updated:
+                board.queues[name] = dict(figures)
+                seen[name] = updated
+    board.instances.sort()
+    return board

@@ -1,0 +1,37 @@
+"""The demo's pretend clock: survey calls are dated today at any hour, others at their hour."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.demo.callers import SCRIPT
+from ivr.demo.run import demo_clock
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize("local", ["00:00:20", "00:01:30", "09:15:00", "23:59:50"])
+def test_today_calls_fall_on_todays_date(local: str) -> None:
+    now = dt.datetime.combine(dt.date(2026, 11, 29), dt.time.fromisoformat(local),
+                              NEW_YORK).astimezone(dt.UTC)
+    today = [c for c in SCRIPT if c.today]
+    assert today, "the demo dates some calls today"
+    for call in today:
+        clock = demo_clock(call, NEW_YORK, now)
+        start = clock()
+        assert start.astimezone(NEW_YORK).date() == dt.date(2026, 11, 29)
+        assert start <= now
+        assert clock() - start == dt.timedelta(seconds=2.5)
+
+
+def test_other_calls_keep_their_office_hour() -> None:
+    now = dt.datetime(2026, 11, 27, 18, 0, tzinfo=dt.UTC)  # a Friday
+    for call in SCRIPT:
+        if call.today:
+            continue
+        start = demo_clock(call, NEW_YORK, now)().astimezone(NEW_YORK)
+        assert start.hour == call.local_hour
+        assert start.weekday() < 5

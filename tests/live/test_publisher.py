@@ -1,0 +1,51 @@
+"""Two publishers share one store (SQLite and PostgreSQL); the wallboard merges and drops them."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from ivr.calls.store import SqlStore
+from ivr.live.board import Thresholds, snapshot
+from ivr.live.publisher import LivePublisher
+from ivr.live.state import payload
+
+STALE = dt.timedelta(seconds=1)
+
+
+async def _board(store: SqlStore) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC)
+    return await snapshot(store.engine, now, now - dt.timedelta(hours=1), Thresholds(), STALE)
+
+
+async def test_two_instances_feed_one_board_and_a_stopped_one_leaves(store: SqlStore) -> None:
+    calls_a: list[tuple[str, str]] = [("main", "main_menu")]
+    calls_b: list[tuple[str, str]] = [("main", "main_menu"), ("account", "ask_pin")]
+    a = LivePublisher(store.engine, "a", lambda: payload(calls_a, {}), every_s=0.05)
+    b = LivePublisher(store.engine, "b", lambda: payload(calls_b, {}), every_s=0.05)
+    a.start()
+    b.start()
+    try:
+        await asyncio.sleep(0.3)
+        board = await _board(store)
+        assert board["instances"] == ["a", "b"]
+        assert board["calls"] == {"account": {"ask_pin": 1}, "main": {"main_menu": 2}}
+        calls_a.clear()  # a's caller hung up: gone at the next publication
+        await asyncio.sleep(0.3)
+        assert (await _board(store))["calls"] == {"account": {"ask_pin": 1},
+                                                   "main": {"main_menu": 1}}
+        # b dies without cleaning up (its task stops, its row stays): dropped after STALE.
+        assert b._task is not None
+        b._task.cancel()
+        await asyncio.gather(b._task, return_exceptions=True)
+        b._task = None
+        assert (await _board(store))["instances"] == ["a", "b"]
+        await asyncio.sleep(STALE.total_seconds() + 0.3)
+        board = await _board(store)
+        assert board["instances"] == ["a"]
+        assert board["in_ivr"] == 0
+    finally:
+        await a.close()
+    # A clean stop deletes the row at once.
+    assert (await _board(store))["instances"] == []
