@@ -36,3 +36,18 @@ def browser() -> Iterator[webdriver.Chrome]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def log_in(driver: webdriver.Chrome, base: str, name: str, password: str) -> None:
+    """Sign in through the login form, from a fresh session, and wait for the call list."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.delete_all_cookies()
+    driver.get(base + "login")
+    driver.find_element(By.NAME, "name").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
+    WebDriverWait(driver, 15).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "table.calls")))
