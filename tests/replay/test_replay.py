@@ -102,3 +102,10 @@ def test_inputs_read_back_confirmations_and_hidden_pins(recorded: list[CallRecor
     assert pins[0].event is None
     assert len(rec.lookups) == 1
     assert rec.lookups[0].problem is None
+
+
+def test_thousands_of_calls_through_an_unchanged_flow_report_zero_changes() -> None:
+    many = records(shipped(), copies=300)
+    report = replay_all(shipped(), many)
+    assert len(report.results) == 3300
+    assert report.by_status == {"same": 3300}
