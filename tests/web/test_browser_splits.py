@@ -26,7 +26,7 @@ def _look(driver: webdriver.Chrome, base: str) -> dict[str, str]:
     driver.find_element(By.LINK_TEXT, "A/B").click()
     wait.until(ec.url_contains("/splits"))
     driver.get(base + "splits?since=2026-11-25&until=2026-11-25")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "section.split")))
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "section.ab-split")))
     SHOT.parent.mkdir(parents=True, exist_ok=True)
     assert driver.save_screenshot(str(SHOT))
     figures = {f"figure:{c.get_attribute('data-figure')}": c.text.splitlines()[0]
