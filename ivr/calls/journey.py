@@ -81,6 +81,8 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "hangup": lambda d: "the caller hung up" if d.get("by") == "caller" else "the IVR hung up",
     "after_ivr": _after,
     "error": lambda d: f"error: {d.get('reason')}",
+    "split": lambda d: (f"A/B split: branch {d.get('branch')} ({d.get('percent')}%)"
+                        if d.get("branch") else "A/B split: outside its dates, default way"),
     "callback": lambda d: f"callback {d.get('step')} (attempt {d.get('attempt', 0)})"
                           + (f": {d['note']}" if d.get("note") else ""),
 }

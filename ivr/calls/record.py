@@ -32,6 +32,7 @@ TimelineKind = Literal[
     "hangup",  # by (caller|ivr)
     "after_ivr",  # status (answered|abandoned|timeout), agent, wait_s, talk_s
     "error",  # reason
+    "split",  # branch (None outside the date range), percent, in_range, target
     "callback",  # step (requested|attempt|answered|connected|retry|failed|cancelled…), request
 ]
 

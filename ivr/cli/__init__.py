@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("ivr.cli.serve", "answer FastAGI calls from Asterisk"),
     "asr": ("ivr.cli.asr", "recognise a WAV file with Vosk"),
     "calls": ("ivr.cli.calls", "list or show stored calls"),
+    "replay": ("ivr.cli.replay", "replay stored calls against changed flows: what would change"),
     "callbacks": ("ivr.cli.callbacks", "list or show callback requests"),
     "users": ("ivr.cli.users", "manage dashboard users"),
     "dashboard": ("ivr.cli.dashboard", "run the supervisor dashboard"),

@@ -42,6 +42,7 @@ _LOOKS: dict[str, _Look] = {
     "play": _Look("note", "#f9fafb", "#4b5563"),
     "record": _Look("box", "#f3e8ff", "#7e22ce", "rounded,filled"),
     "branch": _Look("diamond", "#ede9fe", "#6d28d9"),
+    "split": _Look("diamond", "#fef9c3", "#a16207"),
     "lookup": _Look("cylinder", "#cffafe", "#0e7490"),
     "set": _Look("box", "#f3f4f6", "#6b7280"),
     "goto": _Look("folder", "#e5e7eb", "#374151", "filled,dashed"),
@@ -220,6 +221,16 @@ class _Builder:
                     self._edge(name, case.next, condition_text(case.when), key=f"case:{i}")
                 self._edge(name, node.default, "else", key="else", color=_MUTED,
                            fontcolor=_MUTED)
+            case n.Split():
+                details.append(f"A/B split · salt {node.salt}")
+                if node.starts or node.ends:
+                    details.append(f"{node.starts or '…'} to {node.ends or '…'}")
+                for arm in node.branches:
+                    self._edge(name, arm.next, f"{arm.name} · {arm.percent:g}%",
+                               key=f"split:{arm.name}")
+                if node.default is not None:
+                    self._edge(name, node.default, "outside dates", key="else", color=_MUTED,
+                               fontcolor=_MUTED)
             case n.Lookup():
                 details.append(f"lookup {node.method} → {{{node.result}}}")
                 details.append(f"{_short_url(node.url)} · {node.timeout:g} s")

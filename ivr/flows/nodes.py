@@ -8,6 +8,7 @@ explicit form). Retry fields follow FreeSWITCH/FreePBX habits: ``timeout``,
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Literal
 
@@ -157,6 +158,35 @@ class Branch(_Base):
     cases: list[Case] = Field(min_length=1)
     #: Where to go when no case holds.
     default: str = Field(alias="else")
+
+
+class SplitBranch(Strict):
+    """One arm of a ``split``: a name for reports, its share of callers and where it goes."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    #: Share of callers, in percent (the branches of a split add up to 100).
+    percent: float = Field(ge=0, le=100)
+    next: str
+
+
+class Split(_Base):
+    """A/B test: send callers to branches by percentage, the same caller always to the same one.
+
+    The branch is chosen by a stable hash of ``salt`` and the caller number (a
+    caller without a number is placed by the call's own id), so a caller who
+    calls again hears the same version; a new salt reshuffles everyone. Outside
+    the optional ``from``/``until`` dates (inclusive, in ``timezone``) callers go
+    to ``else``.
+    """
+
+    type: Literal["split"]
+    salt: str = Field(min_length=1)
+    branches: list[SplitBranch] = Field(min_length=2)
+    starts: dt.date | None = Field(default=None, alias="from")
+    ends: dt.date | None = Field(default=None, alias="until")
+    timezone: str = "UTC"
+    #: Where callers go outside the date range (required with ``from``/``until``).
+    default: str | None = Field(default=None, alias="else")
 
 
 class Lookup(_Base):
@@ -342,6 +372,7 @@ Node = (
     | Hangup
     | Goto
     | CallbackNode
+    | Split
 )
 
 #: Node kinds that wait for the caller: a cycle through none of them loops forever.

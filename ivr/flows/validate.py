@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ivr.flows.checks import calendar, callbacks, references, structure, taint, variables
+from ivr.flows.checks import (
+    calendar,
+    callbacks,
+    references,
+    split,
+    structure,
+    taint,
+    variables,
+)
 from ivr.flows.problems import Problem
 
 if TYPE_CHECKING:  # the loader imports this module at run time
@@ -32,6 +40,7 @@ RULES: tuple[Rule, ...] = (
     variables.unset_variables,
     taint.leaks,
     callbacks.callback_references,
+    split.splits,
 )
 
 

@@ -53,7 +53,9 @@ def test_one_sample_per_rule_exists() -> None:
              "sensitive_prompt", "sensitive_copy", "sensitive_share", "sensitive_transfer",
              "sensitive_result", "readback_outside_prompt", "missing_builtin_language",
              "yaml_indentation", "yaml_tab", "yaml_unquoted_star", "bad_lookup_url",
-             "indented_too_little", "nothing_indented"}
+             "indented_too_little", "nothing_indented",
+             # issue 15: A/B splits
+             "split_shares", "split_no_else", "split_target", "split_dates", "split_no_salt"}
     assert rules <= {p.stem for p in BAD}
 
 

@@ -71,6 +71,11 @@ def edges(flowset: LoadedFlowSet) -> Iterator[Edge]:
                 for i, case in enumerate(node.cases):
                     yield Edge(src, ("cases", i, "next"), case.next)
                 yield Edge(src, ("else",), node.default)
+            if isinstance(node, n.Split):
+                for i, arm in enumerate(node.branches):
+                    yield Edge(src, ("branches", i, "next"), arm.next)
+                if node.default is not None:
+                    yield Edge(src, ("else",), node.default)
             if isinstance(node, n.Goto):
                 target = f"flow:{node.flow}" + (f":{node.node}" if node.node else "")
                 # Point at the line that names what is missing: 'node:' when it is given.

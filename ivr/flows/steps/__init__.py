@@ -13,6 +13,7 @@ from ivr.flows.steps.menu import MenuStep
 from ivr.flows.steps.queue import QueueStep
 from ivr.flows.steps.recording import RecordStep, VoicemailStep
 from ivr.flows.steps.simple import GotoStep, HangupStep, PlayStep, SetStep, TransferStep
+from ivr.flows.steps.split import SplitStep
 from ivr.flows.steps.survey import SurveyStep
 
 STEPS: dict[str, type[Step[Any]]] = {
@@ -20,6 +21,6 @@ STEPS: dict[str, type[Step[Any]]] = {
     for step in (
         MenuStep, CollectStep, PlayStep, BranchStep, LookupStep, SetStep, QueueStep,
         TransferStep, VoicemailStep, RecordStep, SurveyStep, HangupStep, GotoStep,
-        CallbackStep,
+        CallbackStep, SplitStep,
     )
 }
