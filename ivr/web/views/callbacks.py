@@ -66,5 +66,6 @@ async def change_callback(request: web.Request) -> web.StreamResponse:
 def routes(app: web.Application) -> None:
     """Add the routes."""
     app.router.add_get("/callbacks", callbacks_page)
-    # Request ids are uuid4 hex: anything else (a NUL byte, a path) is a 404 before the store.
-    app.router.add_post("/callbacks/{request_id:[0-9a-f]{32}}", change_callback)
+    # Request ids are plain tokens (uuid4 hex when the service makes them): anything else
+    # (a NUL byte, which PostgreSQL refuses, or a path) is a 404 before the store is asked.
+    app.router.add_post("/callbacks/{request_id:[A-Za-z0-9_.-]{1,64}}", change_callback)
