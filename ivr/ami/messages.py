@@ -25,9 +25,13 @@ _LINE_BREAKS: Final = re.compile(r"[\r\n\x00]+")
 #: C0 controls but tab, DEL and C1: Asterisk C-escapes names and variables (ast_escape_c), so
 #: none of these reaches a value unless something forged the line.
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-#: Headers Asterisk repeats by design: channel variables (``ChanVariable``,
-#: ``DestChanVariable`` …), ``Variable`` lists and ``Output`` lines.
-_REPEATABLE: Final = re.compile(r"[a-z]*chanvariable|variable|output")
+#: Headers that identify what a message is about: never repeated by Asterisk, and a repeat
+#: is refused. Others may repeat (real Asterisk 22 repeats e.g. ``State`` in some events);
+#: :func:`fields_from` then keeps the last value.
+_IDENTITY: Final = frozenset({
+    "event", "response", "actionid", "uniqueid", "linkedid", "channel", "queue", "interface",
+    "location", "stateinterface", "destuniqueid", "destchannel", "destlinkedid", "userevent",
+})
 #: Asterisk's AMI lines are at most 1024 bytes; a message of many lines stays far below this.
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 BANNER: Final = b"Asterisk Call Manager/"
@@ -52,8 +56,8 @@ class MessageParser:
     Lines end at CRLF only, never at a bare CR or LF or the breaks
     ``str.splitlines`` knows (U+2028 …): Asterisk writes caller names and
     variables into events unescaped, so only its own CRLF may end a line. A
-    header repeated in any spelling (``Uniqueid``/``UniqueID``) is refused unless
-    Asterisk repeats it by design; so is a value with a control character other
+    identifying header (``Uniqueid``, ``Channel``, ``Event`` …) repeated in any
+    spelling is refused; so is a value with a control character other
     than tab (Asterisk escapes them). A refused message is returned as :class:`AmiProtocolError`
     (it names the header, never the value) and the stream goes on.
     """
@@ -96,7 +100,7 @@ def _headers(lines: list[bytes]) -> Headers | AmiProtocolError:
         if not sep or not _HEADER_NAME.fullmatch(key):
             return AmiProtocolError(f"AMI message line {number} is not 'Key: Value'")
         name = key.lower()
-        repeatable = _REPEATABLE.fullmatch(name) is not None
+        repeatable = name not in _IDENTITY
         if (bad := _CONTROL.search(value)) is not None:
             return AmiProtocolError(
                 f"AMI header {key} contains control character U+{ord(bad.group()):04X}"
