@@ -1,10 +1,11 @@
 """A picture of one flow: menus and their options, retries, exits and outcomes.
 
 :func:`to_dot` turns a flow into Graphviz DOT text (pure); :func:`render` lays
-it out with Graphviz ``dot`` into SVG or PNG. ``highlight`` takes a caller's
-path (node names, as in ``CallRecord.path``) and colours the visited nodes and
-the edges between consecutive ones, which is how the supervisor dashboard shows
-a call's journey. Every SVG node's ``<title>`` is the node's name.
+it out with Graphviz ``dot`` into SVG or PNG. ``trace`` lights exactly the edges
+a caller took, numbered in order (``ivr.flows.graph_path`` works them out from
+the call's timeline), which is how the supervisor dashboard shows a call's
+journey; the heat map overlays traffic (``ivr.flows.graph_heat``). Every SVG
+node's ``<title>`` is the node's name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from ivr.flows.dot import Digraph, Format, GraphvizError, HtmlLabel, html, html_
 from ivr.flows.flowset import FlowSet
 from ivr.flows.graph_heat import Overlay, apply_overlay
 from ivr.flows.graph_path import Hop, taken_edges
-from ivr.flows.graph_text import condition_text, excerpt, keys_text, option_text
+from ivr.flows.graph_text import (
+    condition_text,
+    excerpt,
+    keys_text,
+    option_text,
+    queue_lines,
+    set_lines,
+    short_url,
+)
 from ivr.flows.model import Flow, Settings
 
 __all__ = ["Format", "GraphvizError", "render", "to_dot"]
@@ -233,15 +242,15 @@ class _Builder:
                                fontcolor=_MUTED)
             case n.Lookup():
                 details.append(f"lookup {node.method} → {{{node.result}}}")
-                details.append(f"{_short_url(node.url)} · {node.timeout:g} s")
+                details.append(f"{short_url(node.url)} · {node.timeout:g} s")
                 self._edge(name, node.next, "ok", key="ok")
                 self._edge(name, node.on_error, "error / timeout", key="error", style="dashed",
                            color=_FAIL, fontcolor=_FAIL)
             case n.Set():
-                details.extend(self._set_lines(node))
+                details.extend(set_lines(node))
                 self._edge(name, node.next)
             case n.QueueNode():
-                details.extend(self._queue_lines(node))
+                details.extend(queue_lines(node))
                 prompt = excerpt(node.prompt, self.language, self.settings.default_language)
             case n.Transfer():
                 details.append(f"transfer to {node.target}")
@@ -277,28 +286,6 @@ class _Builder:
         for option in node.options:
             self._edge(name, option.next, option_text(option), key=f"option:{option.name}")
         self._retries(name, node)
-
-    def _set_lines(self, node: n.Set) -> list[str]:
-        lines = [f"set {key} = {value}" for key, value in list(node.variables.items())[:3]]
-        if len(node.variables) > 3:
-            lines.append(f"… and {len(node.variables) - 3} more")
-        if node.language:
-            lines.append(f"language = {node.language}")
-        return lines or ["set"]
-
-    @staticmethod
-    def _queue_lines(node: n.QueueNode) -> list[str]:
-        lines = [f"queue {node.queue}"]
-        extras = []
-        if node.priority is not None:
-            extras.append(f"priority {node.priority}")
-        if node.max_wait is not None:
-            extras.append(f"max wait {node.max_wait} s")
-        if extras:
-            lines.append(" · ".join(extras))
-        if node.callback is not None:
-            lines.append(f"offers callback after {node.callback.when_wait_over:g} s")
-        return lines
 
     def _draw(
         self, node_id: str, kind: str, details: Sequence[str], prompt: str | None,
@@ -416,10 +403,3 @@ class _Builder:
             if f"flow:{flow}" in self.graph.nodes:
                 return f"flow:{flow}"
         return None
-
-
-def _short_url(url: str) -> str:
-    """Host-less path of a lookup URL (the host is noise in a picture)."""
-    rest = url.split("://", 1)[-1]
-    path = "/" + rest.split("/", 1)[1] if "/" in rest else rest
-    return path if len(path) <= 40 else path[:39] + "…"

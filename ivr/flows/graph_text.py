@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
+from ivr.flows import nodes as n
 from ivr.flows.model import Condition, GlobalKeys, PromptField, PromptPart
 from ivr.flows.nodes import Option
 
@@ -107,3 +108,34 @@ def condition_text(when: Condition) -> str:
     if when.queue is not None and when.agents_available is None and when.wait_below is None:
         tests.append(f"queue {when.queue}")
     return "\n".join(tests)
+
+
+def set_lines(node: n.Set) -> list[str]:
+    """The lines a set node shows: its first assignments and the language."""
+    lines = [f"set {key} = {value}" for key, value in list(node.variables.items())[:3]]
+    if len(node.variables) > 3:
+        lines.append(f"… and {len(node.variables) - 3} more")
+    if node.language:
+        lines.append(f"language = {node.language}")
+    return lines or ["set"]
+
+def queue_lines(node: n.QueueNode) -> list[str]:
+    """The lines a queue node shows: queue, priority, wait and callback offer."""
+    lines = [f"queue {node.queue}"]
+    extras = []
+    if node.priority is not None:
+        extras.append(f"priority {node.priority}")
+    if node.max_wait is not None:
+        extras.append(f"max wait {node.max_wait} s")
+    if extras:
+        lines.append(" · ".join(extras))
+    if node.callback is not None:
+        lines.append(f"offers callback after {node.callback.when_wait_over:g} s")
+    return lines
+
+
+def short_url(url: str) -> str:
+    """Host-less path of a lookup URL (the host is noise in a picture)."""
+    rest = url.split("://", 1)[-1]
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else rest
+    return path if len(path) <= 40 else path[:39] + "…"
