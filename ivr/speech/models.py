@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivr.speech.deterministic import deterministic_model_dir
 from ivr.speech.vocabulary import VocabularyError, read_vocabulary
 
 #: PyPI packages that ship a model, by language: (import name, directory inside it).
@@ -133,7 +134,8 @@ def _load_vosk(path: Path) -> Any:
     vosk.SetLogLevel(-1)
     if not path.is_dir():
         raise ModelNotConfigured(f"Vosk model directory {path} does not exist")
-    return vosk.Model(str(path))
+    # Without dither the same audio always gives the same words (see deterministic.py).
+    return vosk.Model(str(deterministic_model_dir(path)))
 
 
 _shared: dict[tuple[tuple[str, str], ...], ModelRegistry] = {}

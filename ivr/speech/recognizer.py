@@ -31,6 +31,12 @@ from ivr.speech.grammar import (
 from ivr.speech.models import LoadedModel
 
 SAMPLE_RATE = 8000
+#: Audio goes to the decoder in blocks of exactly this many bytes (100 ms at 8 kHz).
+#: Vosk updates its silence weighting (and so the i-vector) once per call of
+#: AcceptWaveform and per 200 ms inside one, so the same audio cut into other
+#: chunks decoded differently; fixed blocks make the result independent of how
+#: the network or the event loop happened to batch the frames.
+DECODE_BLOCK_BYTES = 1600
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -98,6 +104,7 @@ class Recognizer:
         self._executor = executor
         self._voiced = VoicedFrames(sample_rate)
         self._bytes = 0
+        self._block = bytearray()
         self._decode_s = 0.0
         self._pending = bytearray()
         self._wake: asyncio.Event | None = None
@@ -114,7 +121,11 @@ class Recognizer:
         if not pcm:
             return
         t0 = time.perf_counter()
-        self._rec.AcceptWaveform(pcm)
+        self._block += pcm
+        whole = len(self._block) - len(self._block) % DECODE_BLOCK_BYTES
+        for i in range(0, whole, DECODE_BLOCK_BYTES):
+            self._rec.AcceptWaveform(bytes(self._block[i : i + DECODE_BLOCK_BYTES]))
+        del self._block[:whole]
         self._voiced.feed(pcm)
         self._decode_s += time.perf_counter() - t0
         self._bytes += len(pcm)
@@ -122,6 +133,9 @@ class Recognizer:
     def final_sync(self, started: float | None = None) -> Recognition:
         """Flush the decoder and interpret its final result, in the calling thread."""
         t0 = time.perf_counter()
+        if self._block:
+            self._rec.AcceptWaveform(bytes(self._block))
+            self._block.clear()
         raw = json.loads(self._rec.FinalResult())
         self._decode_s += time.perf_counter() - t0
         return self._result(raw, t0 if started is None else started)
