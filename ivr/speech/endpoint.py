@@ -111,7 +111,7 @@ class EndpointSettings:
     floor_ratio: float = 3.0
     #: Silence after which :class:`Pause` is reported once, so the listener can
     #: decide early when the words so far already name one option; ``None``: never.
-    pause_ms: int | None = 240
+    pause_ms: int | None = 200
 
 
 @dataclass(frozen=True, slots=True)

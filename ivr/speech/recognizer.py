@@ -21,14 +21,16 @@ from typing import Any
 
 from ivr.flows.events import SpeechHeard
 from ivr.speech.endpoint import VoicedFrames
-from ivr.speech.grammar import (
-    Interpretation,
-    Word,
-    grammar_json,
-    interpret_freeform,
-    interpret_grammar,
-)
+from ivr.speech.grammar import Interpretation, Word, interpret_freeform, normalise
 from ivr.speech.models import LoadedModel
+from ivr.speech.spotting import (
+    MAX_ALTERNATIVES,
+    Decision,
+    GrammarPlan,
+    completes_one_option,
+    decide,
+    plan_grammar,
+)
 
 SAMPLE_RATE = 8000
 #: Audio goes to the decoder in blocks of exactly this many bytes (100 ms at 8 kHz).
@@ -68,17 +70,38 @@ class Recognition:
     recognition_ms: int
     decode_ms: int
     grammar: bool
+    #: Grammar mode: what the N-best list meant (``None`` in free-form mode).
+    decision: Decision | None = None
 
     def to_event(self) -> SpeechHeard:
         """Return the engine event for this result.
 
-        Off-menu speech becomes empty text with confidence 0, so no matching rule
-        (phrase, synonym, substring) can turn it into an option even with a zero
-        threshold; what was heard stays in :attr:`heard` for the call record.
+        Off-menu or unsure speech becomes empty text with confidence 0, so no
+        matching rule (phrase, synonym, substring) can turn it into an option
+        even with a zero threshold; what was heard stays in :attr:`heard` for
+        the call record. The options' shares of the N-best list go along as
+        alternatives.
         """
+        shares = self.decision.shares if self.decision is not None else ()
         if not self.in_grammar:
-            return SpeechHeard("", 0.0, (), self.recognition_ms)
-        return SpeechHeard(self.text, self.confidence, (), self.recognition_ms)
+            return SpeechHeard("", 0.0, shares, self.recognition_ms)
+        return SpeechHeard(self.text, self.confidence, shares, self.recognition_ms)
+
+    def evidence(self) -> dict[str, object]:
+        """The turn's evidence for the call record: text, N-best, decision and why."""
+        data: dict[str, object] = {"heard": self.heard, "text": self.text,
+                                   "confidence": self.confidence}
+        d = self.decision
+        if d is not None:
+            data |= {
+                "decision": d.reason,
+                "option_phrase": d.phrase,
+                "share": d.share,
+                "margin": d.margin,
+                "nbest": [{"text": t, "score": round(s, 3)} for t, s in d.nbest],
+                "options": [{"phrase": p, "share": s} for p, s in d.shares],
+            }
+        return data
 
 
 class Recognizer:
@@ -90,14 +113,19 @@ class Recognizer:
         phrases: Sequence[str] | None = None,
         sample_rate: int = SAMPLE_RATE,
         executor: ThreadPoolExecutor | None = None,
+        plan: GrammarPlan | None = None,
     ) -> None:
         import vosk
 
         self.phrases = tuple(phrases) if phrases is not None else None
         self.sample_rate = sample_rate
+        self.plan: GrammarPlan | None = None
         if self.phrases is not None:
-            grammar = grammar_json(self.phrases, with_unk=model.has_unk)
+            self.plan = plan or plan_grammar(self.phrases, model.language, model.vocabulary)
+            grammar = self.plan.json(with_unk=model.has_unk)
             self._rec: Any = vosk.KaldiRecognizer(model.model, float(sample_rate), grammar)
+            self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+            self._by_norm = {normalise(p): p for p in self.phrases}
         else:
             self._rec = vosk.KaldiRecognizer(model.model, float(sample_rate))
         self._rec.SetWords(True)
@@ -109,6 +137,7 @@ class Recognizer:
         self._pending = bytearray()
         self._wake: asyncio.Event | None = None
         self._closing = False
+        self._idle: asyncio.Event | None = None
         self._drain_task: asyncio.Task[None] | None = None
 
     @property
@@ -140,10 +169,41 @@ class Recognizer:
         self._decode_s += time.perf_counter() - t0
         return self._result(raw, t0 if started is None else started)
 
+    def partial_option(self) -> str | None:
+        """The option the words decoded so far complete, if exactly one (early decision)."""
+        if self.plan is None:
+            return None
+        words = normalise(str(json.loads(self._rec.PartialResult()).get("partial", ""))).split()
+        found = completes_one_option(words, self.plan.phrases)
+        return None if found is None else self._by_norm.get(found, found)
+
+    async def partial(self) -> str | None:
+        """:meth:`partial_option` after the queued audio, off the event loop."""
+        await self._flush()
+        executor = self._executor or recognition_pool()
+        return await asyncio.get_running_loop().run_in_executor(executor, self.partial_option)
+
+    def _grammar_result(self, raw: dict[str, Any]) -> tuple[Interpretation, Decision]:
+        assert self.plan is not None
+        alternatives = raw.get("alternatives") or []
+        nbest = [(str(a.get("text", "")), float(a.get("confidence", 0.0))) for a in alternatives]
+        decision = decide(nbest, self.plan.phrases)
+        top = alternatives[0] if alternatives else {}
+        words = tuple(
+            Word(str(w.get("word", "")), 1.0, float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+            for w in top.get("result") or []
+        )
+        heard = nbest[0][0] if nbest else ""
+        if decision.phrase is None:
+            return Interpretation(heard, 0.0, heard, words, False), decision
+        phrase = self._by_norm.get(decision.phrase, decision.phrase)
+        return Interpretation(phrase, decision.share, heard, words, True), decision
+
     def _result(self, raw: dict[str, Any], started: float) -> Recognition:
         meaning: Interpretation
+        decision = None
         if self.phrases is not None:
-            meaning = interpret_grammar(raw, self.phrases, self._voiced.starts_ms)
+            meaning, decision = self._grammar_result(raw)
         else:
             meaning = interpret_freeform(raw)
         return Recognition(
@@ -156,6 +216,7 @@ class Recognizer:
             recognition_ms=round((time.perf_counter() - started) * 1000),
             decode_ms=round(self._decode_s * 1000),
             grammar=self.phrases is not None,
+            decision=decision,
         )
 
     def feed(self, pcm: bytes) -> None:
@@ -165,8 +226,11 @@ class Recognizer:
         self._pending += pcm
         if self._drain_task is None:
             self._wake = asyncio.Event()
+            self._idle = asyncio.Event()
             self._drain_task = asyncio.get_running_loop().create_task(self._drain())
         assert self._wake is not None
+        assert self._idle is not None
+        self._idle.clear()
         self._wake.set()
 
     async def _drain(self) -> None:
@@ -180,8 +244,15 @@ class Recognizer:
                 chunk = bytes(self._pending)
                 self._pending.clear()
                 await loop.run_in_executor(executor, self.accept, chunk)
+            assert self._idle is not None
+            self._idle.set()
             if self._closing:
                 return
+
+    async def _flush(self) -> None:
+        # Wait until the drain task has decoded everything queued so far.
+        if self._drain_task is not None and self._idle is not None:
+            await self._idle.wait()
 
     async def final(self) -> Recognition:
         """Decode what is still queued, then return the turn's result."""
