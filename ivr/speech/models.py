@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,3 +153,25 @@ def shared_registry(
         if registry is None:
             registry = _shared[key] = ModelRegistry(dirs)
         return registry
+
+
+def vocabularies_for(
+    languages: Iterable[str], configured: Mapping[str, Path] | None = None,
+    models_dir: Path | None = None,
+) -> dict[str, frozenset[str]]:
+    """Each language's model vocabulary (read from its files, the model is not loaded).
+
+    Languages without a model, or whose model has no readable word list, are left out.
+    """
+    dirs = model_dirs(configured or {}, models_dir)
+    out: dict[str, frozenset[str]] = {}
+    for language in languages:
+        base = language.split("-")[0].split("_")[0].lower()
+        path = dirs.get(language) or dirs.get(base)
+        if path is None:
+            continue
+        try:
+            out[language] = read_vocabulary(path)
+        except (VocabularyError, OSError):
+            continue
+    return out

@@ -16,15 +16,17 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ivr.flows.events import SpeechHeard
+from ivr.speech.deterministic import dither
 from ivr.speech.endpoint import VoicedFrames
 from ivr.speech.grammar import Interpretation, Word, interpret_freeform, normalise
 from ivr.speech.models import LoadedModel
 from ivr.speech.spotting import (
     MAX_ALTERNATIVES,
+    PARTIAL_CAP,
     Decision,
     GrammarPlan,
     completes_one_option,
@@ -104,6 +106,25 @@ class Recognition:
         return data
 
 
+def _accept(rec: Any, block: bytes, first_sample: int) -> None:
+    """Feed *block* to a Vosk recogniser with the fixed dither (see deterministic.py)."""
+    import vosk
+
+    samples = dither(block, first_sample)
+    # The binding only wraps the 16-bit entry point; the float one is in the same library.
+    buf = vosk._ffi.from_buffer("float[]", samples)
+    vosk._c.vosk_recognizer_accept_waveform_f(rec._handle, buf, len(samples))
+
+
+def _nbest(raw: dict[str, Any]) -> list[tuple[str, float]]:
+    return [(str(a.get("text", "")), float(a.get("confidence", 0.0)))
+            for a in raw.get("alternatives") or []]
+
+
+def _decision_of(raw: dict[str, Any], plan: GrammarPlan) -> Decision:
+    return decide(_nbest(raw), plan.phrases, plan.carriers)
+
+
 class Recognizer:
     """Recognises one turn's audio: :meth:`accept` (sync) or :meth:`feed` (async), then final."""
 
@@ -133,6 +154,10 @@ class Recognizer:
         self._voiced = VoicedFrames(sample_rate)
         self._bytes = 0
         self._block = bytearray()
+        self._decoded_samples = 0
+        #: The turn's audio as decoded, kept for a second pass (grammar mode only).
+        self._audio = bytearray()
+        self._model = model
         self._decode_s = 0.0
         self._pending = bytearray()
         self._wake: asyncio.Event | None = None
@@ -153,21 +178,51 @@ class Recognizer:
         self._block += pcm
         whole = len(self._block) - len(self._block) % DECODE_BLOCK_BYTES
         for i in range(0, whole, DECODE_BLOCK_BYTES):
-            self._rec.AcceptWaveform(bytes(self._block[i : i + DECODE_BLOCK_BYTES]))
+            self._decode(bytes(self._block[i : i + DECODE_BLOCK_BYTES]))
         del self._block[:whole]
         self._voiced.feed(pcm)
         self._decode_s += time.perf_counter() - t0
         self._bytes += len(pcm)
 
+    def _decode(self, block: bytes) -> None:
+        _accept(self._rec, block, self._decoded_samples)
+        self._decoded_samples += len(block) // 2
+        if self.plan is not None:
+            self._audio += block
+
     def final_sync(self, started: float | None = None) -> Recognition:
         """Flush the decoder and interpret its final result, in the calling thread."""
         t0 = time.perf_counter()
         if self._block:
-            self._rec.AcceptWaveform(bytes(self._block))
+            self._decode(bytes(self._block))
             self._block.clear()
         raw = json.loads(self._rec.FinalResult())
+        second = None
+        if self.plan is not None and not _decision_of(raw, self.plan).phrase:
+            second = self._second_pass()
         self._decode_s += time.perf_counter() - t0
-        return self._result(raw, t0 if started is None else started)
+        return self._result(raw, t0 if started is None else started, second)
+
+    def _second_pass(self) -> dict[str, Any]:
+        """Decode the turn again on the option phrases alone (no carriers), when unsure.
+
+        The carrier tails that let an option be found inside a sentence also
+        let short options escape into carrier words ("안내" as "합니다"); the
+        phrases-only grammar cannot do that, but forces off-menu speech onto
+        options too, so what it finds is only ever offered ("Did you say…?").
+        """
+        import vosk
+
+        assert self.plan is not None
+        plain = GrammarPlan(self.plan.phrases, (), (), 1)
+        rec = vosk.KaldiRecognizer(self._model.model, float(self.sample_rate),
+                                   plain.json(self._model.has_unk))
+        rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+        audio = bytes(self._audio)
+        for i in range(0, len(audio), DECODE_BLOCK_BYTES):
+            _accept(rec, audio[i : i + DECODE_BLOCK_BYTES], i // 2)
+        result: dict[str, Any] = json.loads(rec.FinalResult())
+        return result
 
     def partial_option(self) -> str | None:
         """The option the words decoded so far complete, if exactly one (early decision)."""
@@ -183,27 +238,35 @@ class Recognizer:
         executor = self._executor or recognition_pool()
         return await asyncio.get_running_loop().run_in_executor(executor, self.partial_option)
 
-    def _grammar_result(self, raw: dict[str, Any]) -> tuple[Interpretation, Decision]:
+    def _grammar_result(
+        self, raw: dict[str, Any], second: dict[str, Any] | None
+    ) -> tuple[Interpretation, Decision]:
         assert self.plan is not None
         alternatives = raw.get("alternatives") or []
-        nbest = [(str(a.get("text", "")), float(a.get("confidence", 0.0))) for a in alternatives]
-        decision = decide(nbest, self.plan.phrases)
+        decision = _decision_of(raw, self.plan)
+        if second is not None:
+            retry = decide(_nbest(second), self.plan.phrases)
+            if retry.phrase is not None:
+                decision = replace(retry, share=min(retry.share, PARTIAL_CAP),
+                                   reason="second-pass")
         top = alternatives[0] if alternatives else {}
         words = tuple(
             Word(str(w.get("word", "")), 1.0, float(w.get("start", 0.0)), float(w.get("end", 0.0)))
             for w in top.get("result") or []
         )
-        heard = nbest[0][0] if nbest else ""
+        heard = str(alternatives[0].get("text", "")) if alternatives else ""
         if decision.phrase is None:
             return Interpretation(heard, 0.0, heard, words, False), decision
         phrase = self._by_norm.get(decision.phrase, decision.phrase)
         return Interpretation(phrase, decision.share, heard, words, True), decision
 
-    def _result(self, raw: dict[str, Any], started: float) -> Recognition:
+    def _result(
+        self, raw: dict[str, Any], started: float, second: dict[str, Any] | None = None
+    ) -> Recognition:
         meaning: Interpretation
         decision = None
         if self.phrases is not None:
-            meaning, decision = self._grammar_result(raw)
+            meaning, decision = self._grammar_result(raw, second)
         else:
             meaning = interpret_freeform(raw)
         return Recognition(

@@ -8,7 +8,8 @@ built here therefore has three kinds of entries:
 * the option phrases, repeated :data:`OPTION_WEIGHT` times so that, in the
   bigram model Vosk estimates from the list, a phrase's words follow each
   other far more readily than any other pair;
-* carrier words callers put around an option (하고 싶어요, 주세요, 좀…);
+* each phrase followed by what callers say after an option (하고 싶어요,
+  해 주세요…), so carrier words are expected after an option, not instead;
 * optionally *filler* words: common short words to absorb speech which is
   no option, playing the part of the missing ``[unk]`` (measured: they absorb
   the options as well, so they are off unless asked for).
@@ -33,11 +34,13 @@ from ivr.speech.grammar import normalise
 #: How often each option phrase is listed in the grammar (its weight in the bigram model).
 #: Measured (docs/speech.md): 2 beat 1 and 8 on right answers and off-menu rejection.
 OPTION_WEIGHT = 2
-#: Words said around an option, by language (only those the model knows are used).
+#: What callers say after an option, by language (tails whose words the model knows).
+#: They enter the grammar only *after* each phrase ("잔액 조회 하고 싶어요"), so the
+#: bigram model expects them there; listed alone, short carriers ("네", "를") took
+#: whole short options (안내, 확인) in measurement.
 CARRIERS: dict[str, tuple[str, ...]] = {
-    "ko": ("하고", "싶어요", "싶습니다", "해", "주세요", "좀", "요", "을", "를", "부탁", "네",
-           "저", "제", "그", "할게요", "하려고", "합니다"),
-    "en": ("i", "want", "to", "would", "like", "please", "the", "my", "a", "check"),
+    "ko": ("하고 싶어요", "하고 싶습니다", "해 주세요", "부탁 합니다", "할게요", "좀 해 주세요"),
+    "en": ("please",),
 }
 #: Common short words that absorb off-menu speech (models without ``[unk]``).
 FILLERS: dict[str, tuple[str, ...]] = {
@@ -61,9 +64,10 @@ class GrammarPlan:
     option_weight: int = OPTION_WEIGHT
 
     def entries(self, with_unk: bool) -> list[str]:
-        """The grammar's list: weighted phrases, carriers, fillers (and ``[unk]`` if known)."""
+        """The grammar's list: weighted phrases, phrase + carrier, fillers (``[unk]`` if known)."""
         out = [p for p in self.phrases for _ in range(self.option_weight)]
-        out += [w for w in self.carriers + self.fillers if w not in self.phrases]
+        out += [f"{p} {c}" for p in self.phrases for c in self.carriers]
+        out += [w for w in self.fillers if w not in self.phrases]
         if with_unk:
             out.append("[unk]")
         return out
@@ -93,7 +97,9 @@ def plan_grammar(
         return tuple(w for w in words if not vocabulary or w in vocabulary)
 
     phrase_words = {w for p in norm for w in p.split()}
-    carriers = tuple(w for w in known(CARRIERS.get(base, ())) if w not in phrase_words)
+    carriers = tuple(c for c in CARRIERS.get(base, ())
+                     if len(known(c.split())) == len(c.split())
+                     and not phrase_words & set(c.split()))
     filler = tuple(w for w in known(FILLERS.get(base, ())) if w not in phrase_words)
     return GrammarPlan(norm, carriers, filler if fillers else (), option_weight)
 
@@ -137,8 +143,13 @@ MIN_SHARE = 0.5
 MIN_MARGIN = 0.2
 
 
-def decide(nbest: Sequence[tuple[str, float]], phrases: Sequence[str]) -> Decision:
-    """Turn an N-best list ``(text, score)`` into a decision over *phrases*."""
+def decide(
+    nbest: Sequence[tuple[str, float]], phrases: Sequence[str], carriers: Sequence[str] = ()
+) -> Decision:
+    """Turn an N-best list ``(text, score)`` into a decision over *phrases*.
+
+    *carriers* are the tails the grammar allows after a phrase (see :class:`GrammarPlan`).
+    """
     kept = tuple((normalise(t), s) for t, s in nbest)
     if not kept or not any(t for t, _ in kept):
         return Decision(None, 0.0, 0.0, "nothing", (), kept)
@@ -149,7 +160,7 @@ def decide(nbest: Sequence[tuple[str, float]], phrases: Sequence[str]) -> Decisi
     whole: dict[str | None, float] = {}
     owner = word_owners(phrases)
     for (text, _), w in zip(kept, weights, strict=True):
-        key, complete = _named_option(text.split(), phrases, owner)
+        key, complete = _named_option(text.split(), phrases, owner, carriers)
         shares[key] = shares.get(key, 0.0) + w / total
         if complete:
             whole[key] = whole.get(key, 0.0) + w / total
@@ -169,20 +180,33 @@ def decide(nbest: Sequence[tuple[str, float]], phrases: Sequence[str]) -> Decisi
 
 
 def _named_option(
-    words: list[str], phrases: Sequence[str], owner: dict[str, str]
+    words: list[str], phrases: Sequence[str], owner: dict[str, str], carriers: Sequence[str]
 ) -> tuple[str | None, bool]:
     """The one option a path names, or ``None``; and whether it said the whole phrase.
 
     Every option word that belongs to one option only is a vote for it; words
     shared by several options (예약 in 예약 변경 / 예약 취소) vote for none. A
-    path whose votes disagree ("회원 연결") names no option: that is the decoder
-    forcing unclear speech onto the menu's words.
+    path names its option only when it has the shape the grammar was built
+    from: that option's words, then nothing or one whole carrier tail. Votes
+    that disagree ("회원 연결"), carrier words before the option ("좀 보험 해
+    주세요") or a broken tail ("예약 하고") are the decoder forcing other
+    speech onto the menu's words (measured: that is how off-menu sentences
+    were taken as options).
     """
     votes = {owner[w] for w in words if w in owner}
     if len(votes) != 1:
         return None, False
     option = votes.pop()
-    return option, option in spot(words, phrases)
+    parts = option.split()
+    last = max(i for i, w in enumerate(words) if w in parts)
+    head, tail = words[: last + 1], " ".join(words[last + 1 :])
+    n = len(head)
+    # The head must be a piece of the phrase as said ("분실 신고"), not a jumble of its words.
+    if not any(parts[i : i + n] == head for i in range(len(parts) - n + 1)):
+        return None, False
+    if tail and tail not in carriers:
+        return None, False
+    return option, head == parts
 
 
 def word_owners(phrases: Sequence[str]) -> dict[str, str]:
@@ -200,18 +224,24 @@ PARTIAL_CAP = 0.55
 
 
 def completes_one_option(words: Sequence[str], phrases: Sequence[str]) -> str | None:
-    """The option the words so far name, if exactly one and no longer phrase could follow.
+    """The option the words so far name, if exactly one and the caller may be done.
 
-    For early decisions on a partial result: "예약" alone names nothing when
-    "예약 변경" is also an option, since the caller may be mid-phrase.
+    For early decisions on a partial result. Not when a longer phrase starts
+    with the one heard ("예약" when "예약 변경" is an option), nor when the words
+    after it begin another phrase ("잔액 조회 계좌"): the caller may be mid-phrase.
     """
-    found = set(spot(words, phrases))
-    if len(found) != 1:
+    found = spot(words, phrases)
+    if len(set(found)) != 1:
         return None
-    tail = list(words)
+    option = found[0]
+    parts = option.split()
+    n = len(parts)
+    end = max(i + n for i in range(len(words) - n + 1) if list(words[i : i + n]) == parts)
+    tail = list(words[end:])
     for phrase in phrases:
-        parts = phrase.split()
-        for k in range(1, len(parts)):
-            if tail[-k:] == parts[:k]:
-                return None
-    return found.pop()
+        other = phrase.split()
+        if phrase != option and other[:n] == parts and not tail:
+            return None
+        if any(tail[-k:] == other[:k] for k in range(1, min(len(other), len(tail) + 1))):
+            return None
+    return option
