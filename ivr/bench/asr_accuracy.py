@@ -55,7 +55,7 @@ VOICES = (
     channels.Voice("ko+f2", 160, 60),
 )
 CARRIER = "{} 하고 싶어요"
-CONDITIONS = tuple(channels.CHANNELS)
+CONDITIONS = ("clean", "ulaw", "bandpass", "noise15", "phone")
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 

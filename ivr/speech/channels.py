@@ -29,6 +29,7 @@ CHANNELS: dict[str, tuple[bool, bool, float | None]] = {
     "ulaw": (True, False, None),
     "bandpass": (False, True, None),
     "noise15": (False, False, 15.0),
+    "noise15-ulaw": (True, False, 15.0),
     "phone": (True, True, 15.0),
 }
 

@@ -204,9 +204,14 @@ def _named_option(
     # The head must be a piece of the phrase as said ("분실 신고"), not a jumble of its words.
     if not any(parts[i : i + n] == head for i in range(len(parts) - n + 1)):
         return None, False
+    complete = head == parts
     if tail and tail not in carriers:
-        return None, False
-    return option, head == parts
+        # A whole phrase followed by carrier words that trail off ("잔액 조회 하고") still
+        # names it; anything else after a phrase, or after part of one, does not.
+        carrier_words = {w for c in carriers for w in c.split()}
+        if not complete or any(w not in carrier_words for w in tail.split()):
+            return None, False
+    return option, complete
 
 
 def word_owners(phrases: Sequence[str]) -> dict[str, str]:
