@@ -91,7 +91,12 @@ def plan_grammar(
     (0 % right on clean audio), while carriers alone kept off-menu accepts at 0.
     """
     base = language.split("-")[0].split("_")[0].lower()
-    norm = tuple(dict.fromkeys(p for p in (normalise(x) for x in phrases) if p))
+    # Phrases with a word the model cannot output are left out: Vosk would drop the word
+    # (and log a warning per turn), so the phrase could never be heard as written.
+    every = tuple(dict.fromkeys(p for p in (normalise(x) for x in phrases) if p))
+    heard = tuple(p for p in every if not vocabulary or all(w in vocabulary for w in p.split()))
+    # An empty grammar would mean dictation to Vosk; keep the phrases as written then.
+    norm = heard or every
 
     def known(words: Iterable[str]) -> tuple[str, ...]:
         return tuple(w for w in words if not vocabulary or w in vocabulary)

@@ -107,3 +107,10 @@ def test_shares_are_a_distribution(nbest: list[tuple[str, float]]) -> None:
     assert 0.0 <= d.share <= 1.0
     assert sum(s for _, s in d.shares) <= 1.0001
     assert (d.phrase is None) == (d.reason in ("off-menu", "ambiguous", "nothing"))
+
+
+def test_phrases_the_model_cannot_hear_are_left_out() -> None:
+    plan = plan_grammar(["네", "yes", "아니요"], "ko", frozenset(["네", "아니요"]))
+    assert plan.phrases == ("네", "아니요")
+    # Never an empty grammar (Vosk would decode free-form).
+    assert plan_grammar(["yes"], "ko", frozenset(["네"])).phrases == ("yes",)
