@@ -15,7 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from ivr.callbacks.store import CallbackStore
 from tests.callbacks.seed import seed_callbacks
-from tests.web.browser import browser
+from tests.web.browser import browser, sign_in
 from tests.web.conftest import ADMIN, Dashboard
 from tests.web.test_browser import SHOTS, _shot
 
@@ -25,12 +25,7 @@ __all__ = ["browser"]
 
 def _tour(driver: webdriver.Chrome, base: str, waiting: str) -> dict[str, object]:
     wait = WebDriverWait(driver, 15)
-    driver.delete_all_cookies()
-    driver.get(base + "login")
-    driver.find_element(By.NAME, "name").send_keys(ADMIN[0])
-    driver.find_element(By.NAME, "password").send_keys(ADMIN[2])
-    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "table.calls")))
+    sign_in(driver, base, ADMIN[0], ADMIN[2])
     driver.find_element(By.LINK_TEXT, "Callbacks").click()
     wait.until(ec.presence_of_element_located((By.ID, "callbacks")))
     rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#callbacks tbody tr")]

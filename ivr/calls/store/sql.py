@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from ivr.calls.store import rows, schema
 from ivr.calls.store.batch import Tx
 from ivr.calls.store.migrations import migrate
 from ivr.calls.store.writer import BackgroundWriter, Write, WriterClosed
+from ivr.ratelimit import RateLimitedLog
 from ivr.redact import redact_url
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,8 @@ class SqlStore:
         self.commit_wait_s = commit_wait_s
         #: Writes a call stopped waiting for (the database was slower than ``commit_wait_s``).
         self.late_commits = 0
-        self._late_logged_at = -LATE_LOG_EVERY_S
+        # One line per interval, not one per step of every call (the rest are counted).
+        self._late_log = RateLimitedLog(log, interval_s=LATE_LOG_EVERY_S)
         self._writer: BackgroundWriter[Tx] = BackgroundWriter(self._apply, is_transient)
         #: Next timeline seq per call in progress (learned from the database when unknown).
         self._next_seq: dict[str, int] = {}
@@ -186,12 +187,9 @@ class SqlStore:
         except TimeoutError:
             # The write stays queued and is retried; the caller must not wait on an outage.
             self.late_commits += 1
-            now = time.monotonic()
-            if now - self._late_logged_at >= LATE_LOG_EVERY_S:  # one line, not one per step
-                self._late_logged_at = now
-                log.warning("call store did not commit within %.1fs (%d times so far); calls "
-                            "go on and their writes are kept and retried",
-                            self.commit_wait_s, self.late_commits)
+            self._late_log.warning("late-commit", "call store did not commit within %.1fs; "
+                                   "calls go on and their writes are kept and retried",
+                                   self.commit_wait_s)
         except Exception:
             pass  # a write that can never be applied: the writer logged it and dropped it alone
 
