@@ -101,14 +101,18 @@ class AmiObserver:
         from asterisk.ami import AMIClient
 
         self._cond = threading.Condition()
-        self._client: Any = AMIClient(address=self.host, port=self.port, timeout=10)
+        # The library gives its socket the same timeout as its responses, and its reader thread
+        # dies on a socket timeout, i.e. after 10 quiet seconds (e.g. while a test starts
+        # `ivr serve` processes); every later action then goes unanswered. Clearing the timeout
+        # after login raced the reader's first recv, so connect with none and give only the
+        # responses one.
+        self._client: Any = AMIClient(address=self.host, port=self.port, timeout=None)
         self._client.add_event_listener(self._on_event)
+        self._client.connect()
+        self._client._timeout = 10
         response = self._client.login(username=TEST_USER[0], secret=TEST_USER[1]).response
         if response is None or response.is_error():
             raise RuntimeError(f"AMI login failed: {response}")
-        # The library's reader thread dies on a socket timeout, i.e. after 10 quiet seconds
-        # (e.g. while a test starts `ivr serve` processes); actions keep their own timeout.
-        self._client._socket.settimeout(None)
 
     def _on_event(self, event: Any, source: Any) -> None:
         with self._cond:

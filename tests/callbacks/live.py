@@ -97,10 +97,10 @@ async def call_in(observer: AmiObserver, url: str, number: str, dtmf: str = "1",
 @asynccontextmanager
 async def agent_in(observer: AmiObserver, queue: str = "support") -> AsyncIterator[None]:
     """A test agent logged into *queue* over AMI for the duration."""
-    added = await asyncio.to_thread(observer.action, "QueueAdd", Queue=queue, Interface=AGENT,
-                                    MemberName="Agent Bob")
-    assert added["Response"] == "Success", added
     try:
+        added = await asyncio.to_thread(observer.action, "QueueAdd", Queue=queue,
+                                        Interface=AGENT, MemberName="Agent Bob")
+        assert added["Response"] == "Success", added
         yield
     finally:
         await asyncio.to_thread(observer.action, "QueueRemove", Queue=queue, Interface=AGENT)
