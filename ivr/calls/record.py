@@ -23,7 +23,7 @@ TimelineKind = Literal[
     "no_match",  # attempt, input
     "retry",  # attempt, reason
     "option_chosen",  # option (key/phrase label), via (dtmf|speech), target
-    "lookup",  # url (no query secrets), status, latency_ms, ok
+    "lookup",  # url (no query secrets), status, latency_ms, ok, request (masked digests)
     "variable_set",  # name, value (or "[sensitive]")
     "language_set",  # language
     "recorded",  # file, duration_s

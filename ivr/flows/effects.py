@@ -112,6 +112,9 @@ class Lookup:
     headers: tuple[tuple[str, str], ...] = ()
     json_body: str | None = None
     timeout_s: float = 3.0
+    #: Digests of the request's parts (url, headers, body) with sensitive values masked,
+    #: as the timeline records them: replay compares them to tell a changed request.
+    digests: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

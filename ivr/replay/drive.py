@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -30,6 +31,10 @@ from ivr.flows.engine import Call, EngineError
 from ivr.flows.events import Digits, Event, Hangup, PlaybackDone
 from ivr.flows.flowset import FlowSet
 from ivr.replay.inputs import Input, Recording, Result, read
+
+#: Parts of a lookup request compared with the recorded one, as a reason names them.
+_PARTS = (("url", "another URL or query"), ("headers", "other headers"),
+          ("body", "another body"))
 
 #: Events one replayed call may take before it counts as not finishing (a loop on input).
 MAX_EVENTS = 500
@@ -112,7 +117,8 @@ class _Replay:
         if isinstance(pending, fx.Gather):
             return self._gather(pending)
         if isinstance(pending, fx.Lookup):
-            return self._result(self.rec.lookups, pending.node, "lookup", self._lookup_ok)
+            return self._result(self.rec.lookups, pending.node, "lookup",
+                                partial(self._lookup_ok, pending))
         if isinstance(pending, fx.Record):
             return self._result(self.rec.recordings, pending.node, "recording", None)
         return self._result(self.rec.queue_checks, pending.node, "queue check", None)
@@ -171,7 +177,7 @@ class _Replay:
         return nodes.get(name)
 
     def _result(self, results: list[Result], node: str, what: str,
-                check: Callable[[str, Result], None] | None) -> Event:
+                check: Callable[[Result], None] | None) -> Event:
         found = next((r for r in results if r.node == node), None)
         if found is None:
             if self._hangup_here(node):
@@ -181,17 +187,30 @@ class _Replay:
         if found.problem is not None or found.event is None:
             raise NotReplayable(f"the recorded {what}: {found.problem or 'no result'}")
         if check is not None:
-            check(node, found)
+            check(found)
         self.now = max(self.now, found.at)
         return found.event
 
-    def _lookup_ok(self, name: str, found: Result) -> None:
+    def _lookup_ok(self, pending: fx.Lookup, found: Result) -> None:
+        """Refuse the recorded reply unless the new flow sends the request the call sent."""
+        name = pending.node
         node = self._current_node(name)
         if isinstance(node, n.Lookup) and found.url is not None:
             where = urlsplit(node.url)
             url = f"{where.scheme}://{where.netloc}{where.path}"
             if url != found.url:
                 raise NotReplayable(f"the lookup now asks {url}; the call asked {found.url}")
+        if found.request is None:
+            # Recorded before request digests were kept: say how little was compared.
+            self.notes.append(f"lookup {name}: the record keeps only its URL, so the recorded "
+                              "reply was used without comparing the query, headers or body")
+        else:
+            asked = dict(pending.digests)
+            for part, label in _PARTS:
+                if found.request.get(part) != asked.get(part):
+                    raise NotReplayable(f"the lookup's inputs changed: it would now send "
+                                        f"{label} than the recorded call did, so the recorded "
+                                        "reply may not apply")
         if self.stand_in_used:
             self.notes.append(f"lookup {name} answered with the recorded reply")
 

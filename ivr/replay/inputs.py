@@ -55,6 +55,8 @@ class Result:
     event: Event | None
     url: str | None = None
     problem: str | None = None
+    #: Digests of the request's parts as recorded (see ivr.flows.steps.lookup); None: not held.
+    request: dict[str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -174,15 +176,19 @@ class _Reader:
             return
         url = d.get("url")
         status = d.get("status")
+        asked = d.get("request")
+        request = {str(k): str(v) for k, v in asked.items()} if isinstance(asked, dict) else None
         if d.get("ok"):
             # The reply itself is the result variable the lookup sets next.
             self.pending_lookup = Result(e.at, e.node, LookupDone(int(status or 200)), url,
-                                         "the record holds no reply for this lookup")
+                                         "the record holds no reply for this lookup", request)
             self.out.lookups.append(self.pending_lookup)
         elif status is None:
-            self.out.lookups.append(Result(e.at, e.node, LookupFailed(str(d.get("error"))), url))
+            self.out.lookups.append(Result(e.at, e.node, LookupFailed(str(d.get("error"))), url,
+                                           request=request))
         else:
-            self.out.lookups.append(Result(e.at, e.node, LookupDone(int(status)), url))
+            self.out.lookups.append(Result(e.at, e.node, LookupDone(int(status)), url,
+                                           request=request))
 
     def _lookup_result(self, e: TimelineEntry) -> None:
         pending = self.pending_lookup
@@ -200,7 +206,7 @@ class _Reader:
         status = pending.event.status if isinstance(pending.event, LookupDone) else 200
         index = self.out.lookups.index(pending)
         self.out.lookups[index] = Result(pending.at, pending.node, LookupDone(status, data),
-                                         pending.url, problem)
+                                         pending.url, problem, pending.request)
 
 
 def read(record: CallRecord, keys: GlobalKeys) -> Recording:

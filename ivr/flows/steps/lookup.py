@@ -2,11 +2,16 @@
 
 Caller values go into the URL URL-encoded and into the body JSON-encoded, so
 a caller can never change the request's shape. The body may carry sensitive
-values (a PIN to check) but the timeline records only the URL and status.
+values (a PIN to check) but the timeline records only the URL without its
+query, the status and short digests of the request's parts (URL with query,
+headers, body) rendered with every sensitive value masked: enough for replay to
+tell that a changed flow would send another request, nothing to recover a value
+from that is not already on the timeline.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +27,7 @@ class LookupStep(Step[LookupNode]):
     """One visit to a lookup node: optional hold prompt, then the request."""
 
     kind = "lookup"
+    _digests: dict[str, str] | None = None
 
     def enter(self) -> Transition:
         hold = self.state.prompts(self.node.hold_prompt)
@@ -36,7 +42,9 @@ class LookupStep(Step[LookupNode]):
         body = None
         if self.node.body is not None:
             body = json.dumps(_render_json(self.node.body, variables), ensure_ascii=False)
-        effect = Lookup(self.name, self.node.method, url, headers, body, self.node.timeout)
+        self._digests = request_digests(self.node, variables, self.state.sensitive)
+        effect = Lookup(self.name, self.node.method, url, headers, body, self.node.timeout,
+                        tuple(self._digests.items()))
         return Wait((effect,))
 
     def handle(self, event: Event) -> Transition:
@@ -48,7 +56,8 @@ class LookupStep(Step[LookupNode]):
             error = refusal(event)
             self.state.note("lookup", {"url": shown, "status": event.status,
                                        "latency_ms": event.latency_ms, "ok": error is None,
-                                       **({"error": error} if error else {})})
+                                       **({"error": error} if error else {}),
+                                       "request": self._digests})
             if error is not None:
                 return Go(self.node.on_error)
             secrets = self.node.sensitive_results
@@ -62,9 +71,32 @@ class LookupStep(Step[LookupNode]):
             return Go(self.node.next)
         if isinstance(event, LookupFailed):
             self.state.note("lookup", {"url": shown, "status": None, "ok": False,
-                                       "error": event.reason, "latency_ms": event.latency_ms})
+                                       "error": event.reason, "latency_ms": event.latency_ms,
+                                       "request": self._digests})
             return Go(self.node.on_error)
         raise UnexpectedEvent(f"lookup {self.name!r} did not expect {event!r}")
+
+
+#: What a sensitive (or unset) value renders as in the digested request.
+_MASKED = "\x00masked\x00"
+
+
+def request_digests(node: LookupNode, variables: dict[str, Any],
+                    hidden: set[str]) -> dict[str, str]:
+    """Short SHA-256 digests of the request's URL (with query), headers and body.
+
+    Sensitive values (*hidden*) are masked before digesting, so two calls that differ
+    only in a PIN send "the same request", and a digest reveals no secret.
+    """
+    parts: dict[str, Any] = {
+        "url": [node.method, render(node.url, variables, escape=url_value, missing=_MASKED,
+                                    hidden=hidden)],
+        "headers": sorted((k.lower(), render(v, variables, missing=_MASKED, hidden=hidden))
+                          for k, v in node.headers.items()),
+        "body": _render_json(node.body, variables, hidden),
+    }
+    return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+            for name, value in parts.items()}
 
 
 def refusal(event: LookupDone) -> str | None:
@@ -82,11 +114,14 @@ def _pick(data: Any, path: str) -> Any:
     return lookup(data, path) if isinstance(data, dict) else None
 
 
-def _render_json(value: Any, variables: dict[str, Any]) -> Any:
+def _render_json(value: Any, variables: dict[str, Any], hidden: set[str] | None = None) -> Any:
+    """The body with variables filled in; with *hidden*, sensitive ones masked."""
     if isinstance(value, str):
-        return render(value, variables)
+        if hidden is None:
+            return render(value, variables)
+        return render(value, variables, missing=_MASKED, hidden=hidden)
     if isinstance(value, dict):
-        return {k: _render_json(v, variables) for k, v in value.items()}
+        return {k: _render_json(v, variables, hidden) for k, v in value.items()}
     if isinstance(value, list):
-        return [_render_json(v, variables) for v in value]
+        return [_render_json(v, variables, hidden) for v in value]
     return value
