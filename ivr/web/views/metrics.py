@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -28,9 +31,13 @@ def _days(text: str) -> int:
 
 def period(request: web.Request) -> tuple[dt.datetime, dt.datetime, str | None]:
     """The chosen period; on a bad parameter the last 7 days and a message naming it."""
-    tz = request.app[TZ]
+    return period_of(request.query, request.app[TZ])
+
+
+def period_of(query: Mapping[str, Any],
+              tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime, str | None]:
+    """The period *query* (``since``, ``until``, ``days``) names, as :func:`period` reads it."""
     today = dt.datetime.now(tz).date()
-    query = request.query
     try:
         end_day = parse_day(query["until"], "until") if query.get("until") else today
         if query.get("since"):
