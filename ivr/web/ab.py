@@ -6,11 +6,14 @@ two splits counts in both). Rates are over *finished* calls, as on the metrics p
 - *containment*: resolved in self-service; *abandonment*: the caller hung up in the IVR;
 - *to agents*: handed to a queue, transferred, or a callback taken;
 - *no-match*: calls with at least one input the flow did not understand;
-- *time in IVR*: mean seconds of finished calls; *CSAT*: mean 1–5 score and its count.
+- *time in IVR*: mean seconds of finished calls; *CSAT*: mean 1–5 score and its count;
+- *NPS*: per cent promoters (9–10) minus per cent detractors (0–6) of the 0–10 answers,
+  and their count.
 
-Each branch is compared with the first (the control) by a pooled two-proportion
-z-test (two-sided). Below 5 expected successes or failures on either side the
-normal approximation is not trusted and the page says there are too few calls.
+Each rate of each branch is compared with the first (the control) by a pooled
+two-proportion z-test (two-sided). A difference is called meaningful only at
+p < ALPHA; with fewer than 5 successes or failures on either side the normal
+approximation is not trusted and the page says there are too few calls yet.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class BranchFigures:
     no_match: int = 0
     ivr_seconds: list[float] = field(default_factory=list)
     csat: list[int] = field(default_factory=list)
+    nps: list[int] = field(default_factory=list)
 
     @property
     def avg_ivr_s(self) -> float | None:
@@ -53,6 +57,15 @@ class BranchFigures:
     def csat_avg(self) -> float | None:
         """Mean CSAT score."""
         return sum(self.csat) / len(self.csat) if self.csat else None
+
+    @property
+    def nps_score(self) -> float | None:
+        """Net promoter score (-100 … 100) of the NPS answers."""
+        if not self.nps:
+            return None
+        promoters = sum(score >= 9 for score in self.nps)
+        detractors = sum(score <= 6 for score in self.nps)
+        return 100 * (promoters - detractors) / len(self.nps)
 
     def rate(self, name: str) -> float | None:
         """``contained``/``abandoned``/``to_agents``/``no_match`` over finished calls."""
@@ -88,12 +101,13 @@ def compare(control: BranchFigures, other: BranchFigures, name: str) -> Test:
     result = two_proportion_z(x1, n1, x2, n2)
     if result is None or too_few:
         return Test(None if result is None else result[0], None if result is None else result[1],
-                    "too few calls to tell yet")
+                    "not yet meaningful: too few calls")
     z, p = result
     if p >= ALPHA:
-        return Test(z, p, f"not yet significant (p = {p:.2f})")
+        return Test(z, p, f"not yet meaningful (p = {p:.2f})")
     direction = "higher" if z > 0 else "lower"
-    return Test(z, p, f"{direction} than {control.branch} (p = {p:.3f})")
+    shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return Test(z, p, f"{direction} than {control.branch} ({shown})")
 
 
 @dataclass
@@ -167,3 +181,5 @@ def _count(fig: BranchFigures, unmatched: bool, outcome: str | None, ivr_s: floa
         fig.ivr_seconds.append(float(ivr_s))
     if survey_kind == "csat" and score is not None:
         fig.csat.append(int(score))
+    elif survey_kind == "nps" and score is not None:
+        fig.nps.append(int(score))

@@ -44,8 +44,12 @@ async def test_a_supervisor_compares_two_branches_in_a_real_browser(
     seen = await asyncio.to_thread(_look, browser, dashboard.url)
     assert seen["figure:calls-a"] == "40 (40)"
     assert seen["figure:csat-b"] == "4.00 (25)"
-    assert seen["figure:contained-a"] == "25.0%"
-    assert seen["figure:contained-b"] == "62.5%"
-    assert seen["test:contained-b"] == "higher than a (p = 0.001)"
-    assert seen["test:abandoned-b"] == "too few calls to tell yet"
+    assert seen["figure:contained-a"] == "25.0% (10/40)"
+    assert seen["figure:contained-b"] == "62.5% (25/40)"
+    assert seen["figure:to_agents-b"] == "37.5% (15/40)"
+    assert seen["figure:no_match-a"] == "70.0% (28/40)"
+    assert seen["figure:ivr_time-a"] == "0:37 (40)"
+    assert seen["figure:nps-b"] == "+33.3 (15)"
+    assert seen["test:contained-b"] == "higher than a (p < 0.001)"
+    assert seen["test:abandoned-b"] == "not yet meaningful: too few calls"
     assert SHOT.stat().st_size > 10_000

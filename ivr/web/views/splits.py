@@ -14,8 +14,8 @@ from ivr.web.views.metrics import PERIODS, period
 
 _DAY = dt.timedelta(days=1)
 
-RATES = (("contained", "Contained"), ("abandoned", "Abandoned in IVR"),
-         ("to_agents", "To agents"), ("no_match", "Had a no-match"))
+RATES = (("contained", "Contained (self-service)"), ("abandoned", "Abandoned in IVR"),
+         ("to_agents", "Transferred to agents"), ("no_match", "Had a no-match"))
 
 
 async def splits_page(request: web.Request) -> web.StreamResponse:
