@@ -12,6 +12,10 @@ through a ``goto`` from another flow). Definitions, per node of *flow*:
 - *mean time*: from entering the node to entering the next one (or the call's end),
   averaged over visits.
 
+Per ``split`` node, :func:`split_shares` sets each branch's configured percentage beside
+the share of the node's callers who were placed in it (its edge's calls / the node's
+callers), and the callers sent to ``else`` outside the split's dates.
+
 Per edge (identified as in :mod:`ivr.flows.graph_path`: tail, head and key), the
 *share* is calls that took it / callers of its tail node. The edges are read with
 the same :func:`~ivr.flows.graph_path.hops` that lights a single call's diagram, so
@@ -21,6 +25,7 @@ the two pictures never disagree about which edge a caller took.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
@@ -29,6 +34,7 @@ from ivr.calls.query import CallFilter, conditions
 from ivr.calls.record import TimelineEntry
 from ivr.calls.store import schema
 from ivr.calls.store.sql import SqlStore
+from ivr.flows import nodes as n
 from ivr.flows.graph import ENTRY
 from ivr.flows.graph_heat import NodeFigures, Overlay
 from ivr.flows.graph_path import hops
@@ -37,7 +43,8 @@ from ivr.flows.graph_path import hops
 MAX_CALLS = 20_000
 #: Outcomes that mean the caller gave up inside the IVR.
 LOST = ("abandoned", "interrupted")
-_KINDS = ("node_entered", "option_chosen", "lookup", "no_input", "no_match", "retry", "outcome")
+_KINDS = ("node_entered", "option_chosen", "lookup", "no_input", "no_match", "retry", "outcome",
+          "split")
 
 
 @dataclass
@@ -162,6 +169,37 @@ def _add_call(heat: HeatMap, call: _Call) -> None:
     taken = {(h.tail, h.head, h.key) for h in hops(call.entries, ENTRY) if h.flow == heat.flow}
     for edge in taken:
         heat.edges[edge] = heat.edges.get(edge, 0) + 1
+
+
+@dataclass(frozen=True)
+class BranchShare:
+    """One arm of a split as configured and as callers were placed in the period."""
+
+    split: str
+    branch: str
+    #: Configured percentage (None for the "outside dates" way).
+    configured: float | None
+    calls: int
+    #: Share of the split node's callers (0–1), None when nobody reached it.
+    share: float | None
+
+
+def split_shares(heat: HeatMap, nodes: Mapping[str, n.Node]) -> list[BranchShare]:
+    """Every split node of the flow with its branches' configured and actual shares."""
+    out: list[BranchShare] = []
+    for name, node in nodes.items():
+        if not isinstance(node, n.Split):
+            continue
+        callers = heat.nodes.get(name, NodeHeat()).callers
+        arms: list[tuple[str, float | None, str, str]] = [
+            (arm.name, arm.percent, arm.next, f"split:{arm.name}") for arm in node.branches]
+        if node.default is not None:
+            arms.append(("outside dates", None, node.default, "else"))
+        for branch, percent, head, key in arms:
+            calls = heat.edges.get((name, head, key), 0)
+            out.append(BranchShare(name, branch, percent, calls,
+                                   calls / callers if callers else None))
+    return out
 
 
 def _pct(rate: float | None) -> str:

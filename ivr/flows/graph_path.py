@@ -9,7 +9,7 @@ what happened in the node before it (``option_chosen``, a ``lookup`` result,
 A :class:`Hop` says: in *flow*, from *tail* towards *head*, by edge *key*.
 Keys match the ones :mod:`ivr.flows.graph` gives its edges: ``start``,
 ``next``, ``option:NAME``, ``ok``, ``error``, ``retry``, ``failure``,
-``on_no_input``, ``on_no_match``, ``case:N``, ``else``.
+``on_no_input``, ``on_no_match``, ``case:N``, ``split:BRANCH``, ``else``.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ def hops(timeline: Iterable[TimelineEntry], entry: str) -> list[Hop]:
             continue
         elif e.kind == "option_chosen" and d.get("option"):
             here.key = f"option:{d['option']}"
+        elif e.kind == "split":
+            # The branch names its edge; outside the split's dates callers take "else".
+            here.key = f"split:{d['branch']}" if d.get("branch") else "else"
         elif e.kind == "lookup" and "url" in d:
             here.key = "ok" if d.get("ok") else "error"
         elif e.kind in ("no_input", "no_match"):

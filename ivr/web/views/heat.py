@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from ivr.calls.heatmap import HeatMap, heat_map, overlay
+from ivr.calls.heatmap import HeatMap, heat_map, overlay, split_shares
 from ivr.calls.query import CallFilter
 from ivr.flows.graph import render
 from ivr.web.app_keys import FLOWS, STORE
@@ -37,8 +37,12 @@ async def heat_page(request: web.Request) -> web.StreamResponse:
     days = _days(start, end)
     spots = [(name, h, "/calls?" + urlencode({"abandoned_at": name, **days}))
              for name, h in heat.hot_spots()]
+    deployed = await request.app[FLOWS].current()
+    assert deployed.flowset is not None  # _heat checked it
+    splits = split_shares(heat, deployed.flowset.flows[flow].nodes)
     return aiohttp_jinja2.render_template("heat.html", request, {
-        "flow": flow, "heat": heat, "spots": spots, "error": error, "periods": PERIODS,
+        "flow": flow, "heat": heat, "spots": spots, "splits": splits, "error": error,
+        "periods": PERIODS,
         "svg": f"/flows/{flow}/heat.svg?" + urlencode(days), **days,
     }, status=400 if error else 200)
 
