@@ -88,3 +88,22 @@ def test_the_diagram_draws_each_branch_with_its_share() -> None:
     assert "new · 30%" in dot
     assert "outside dates" in dot
     assert "A/B split" in dot
+
+
+def test_ten_thousand_callers_through_the_engine_keep_shares_and_branches() -> None:
+    """Callers as the engine places them (not only the hash): shares, and a second call each."""
+    flows = load_flowset(GOOD)
+
+    def placed(caller: str, call_id: str, at: dt.datetime) -> str:
+        call = Call(flows, "main", call_id=call_id, caller=caller)
+        call.start(at)
+        (entry,) = [e for e in call.record.timeline if e.kind == "split"]
+        return str(entry.data["branch"])
+
+    callers = [f"+4420{i:07d}" for i in range(10_000)]
+    first = [placed(c, f"a{i}", IN_RANGE) for i, c in enumerate(callers)]
+    shares = Counter(first)
+    assert abs(shares["old"] / 100 - 70) <= 1.5, shares
+    assert abs(shares["new"] / 100 - 30) <= 1.5, shares
+    later = IN_RANGE + dt.timedelta(days=5, hours=7)
+    assert [placed(c, f"b{i}", later) for i, c in enumerate(callers)] == first
