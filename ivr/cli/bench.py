@@ -11,6 +11,7 @@ BENCHES: dict[str, str] = {
     "agi": "FastAGI service vs a bare asyncio responder: calls/s, turnaround, memory",
     "asr": "Vosk real-time factor and streams per core",
     "engine": "flow engine steps per second",
+    "replay": "replaying 10,000 stored calls through a flows file: seconds, calls/s",
 }
 
 

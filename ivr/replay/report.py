@@ -17,6 +17,9 @@ from ivr.calls.store import SqlStore
 from ivr.flows.flowset import FlowSet
 from ivr.replay.drive import CallResult, replay
 
+#: Calls read from the store at a time (bounds memory on a long period).
+_BATCH = 2000
+
 
 @dataclass
 class Report:
@@ -71,11 +74,11 @@ async def replay_period(store: SqlStore, flowset: FlowSet, since: dt.datetime,
                         until: dt.datetime | None = None, flow: str | None = None) -> Report:
     """Replay the stored calls that started in [since, until) through *flowset*, oldest first."""
     summaries = await iter_calls(store, CallFilter(since=since, until=until, flow=flow))
+    ids = [s.call_id for s in reversed(summaries)]
     report = Report()
-    for summary in reversed(summaries):
-        record = await store.get(summary.call_id)
-        if record is not None:
-            report.results.append(replay(flowset, record))
+    for i in range(0, len(ids), _BATCH):
+        records = await store.get_many(ids[i:i + _BATCH])
+        report.results.extend(replay(flowset, record) for record in records)
     return report
 
 

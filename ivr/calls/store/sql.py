@@ -33,6 +33,8 @@ from ivr.redact import redact_url
 
 log = logging.getLogger(__name__)
 
+#: Call ids per query when loading many calls (within what both databases accept in IN).
+_CHUNK = 500
 #: How long a call waits for its write to commit before it goes on regardless.
 COMMIT_WAIT_S = 2.0
 #: Seconds between two warnings that commits are late.
@@ -224,6 +226,28 @@ class SqlStore:
                 select(schema.timeline).where(schema.timeline.c.call_id == call_id)
                 .order_by(schema.timeline.c.seq))).mappings().all()
         return rows.record_from_rows(row, entries)
+
+    async def get_many(self, call_ids: Sequence[str]) -> list[CallRecord]:
+        """Load calls with their timelines in the order of *call_ids* (unknown ids left out).
+
+        Two queries per chunk of ids instead of two per call: replaying a period reads
+        thousands of calls.
+        """
+        out: list[CallRecord] = []
+        c, t = schema.calls.c, schema.timeline.c
+        async with self.engine.connect() as conn:
+            for i in range(0, len(call_ids), _CHUNK):
+                chunk = list(call_ids[i:i + _CHUNK])
+                found = {row["call_id"]: row for row in (await conn.execute(
+                    select(schema.calls).where(c.call_id.in_(chunk)))).mappings()}
+                entries: dict[str, list[Any]] = {}
+                for entry in (await conn.execute(
+                        select(schema.timeline).where(t.call_id.in_(chunk))
+                        .order_by(t.call_id, t.seq))).mappings():
+                    entries.setdefault(entry["call_id"], []).append(entry)
+                out.extend(rows.record_from_rows(found[call_id], entries.get(call_id, []))
+                           for call_id in chunk if call_id in found)
+        return out
 
     async def close_interrupted(self, instance: str, at: dt.datetime) -> int:
         """Mark calls this *instance* left unfinished (it crashed) as ended where they were.

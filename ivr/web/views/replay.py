@@ -88,8 +88,7 @@ async def replay_run(request: web.Request) -> web.StreamResponse:
     summaries = await iter_calls(store, CallFilter(since=start, until=end),
                                  limit=MAX_CALLS + 1)
     capped = len(summaries) > MAX_CALLS
-    records = [r for s in reversed(summaries[:MAX_CALLS])
-               if (r := await store.get(s.call_id)) is not None]
+    records = await store.get_many([s.call_id for s in reversed(summaries[:MAX_CALLS])])
     report = await asyncio.to_thread(partial(replay_all, flowset, records))
     return await _page(request, 200, report=report, table=outcome_table(report), source=source,
                        capped=capped, listed=_listed(report), chosen=chosen, **shown)
