@@ -15,11 +15,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +26,7 @@ import pytest
 
 from ivr.config import Config, load_config
 from tests.conftest import ROOT
+from tests.doc_commands import Checkout, fenced_blocks, fresh_checkout, output_pattern
 
 README = ROOT / "README.md"
 SETUP = ("bash scripts/demo", "bash scripts/test")
@@ -52,19 +50,7 @@ class Command:
 
 def readme_blocks() -> list[tuple[str, list[str], bool]]:
     """(language, lines, skipped) of every fenced block in the README."""
-    blocks: list[tuple[str, list[str], bool]] = []
-    lines = README.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        fence = re.match(r"^```(\w*)$", lines[i])
-        if fence is None:
-            i += 1
-            continue
-        skipped = i > 0 and lines[i - 1].startswith(SKIP_MARK)
-        end = lines.index("```", i + 1)
-        blocks.append((fence.group(1), lines[i + 1:end], skipped))
-        i = end + 1
-    return blocks
+    return fenced_blocks(README, SKIP_MARK)
 
 
 def sh_commands() -> list[Command]:
@@ -90,62 +76,10 @@ def console_commands() -> list[Command]:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class Checkout:
-    """The fresh copy the commands run in, and the environment an activated venv gives."""
-
-    path: Path
-    env: dict[str, str]
-
-    def run(self, command: str) -> subprocess.CompletedProcess[str]:
-        """Run *command* verbatim with bash in the copy."""
-        return subprocess.run(["bash", "-c", command], cwd=self.path, env=self.env,
-                              capture_output=True, text=True, timeout=300)
-
-
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Checkout:
     """A copy of the checkout's files after the set-up commands (venv, demo calls)."""
-    if shutil.which("git") is None or shutil.which("dot") is None:
-        pytest.skip("needs git and graphviz (scripts/setup-system)")
-    path = tmp_path_factory.mktemp("readme") / "ivr"
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                           cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for name in filter(None, files.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (path / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, path / name)
-    # The venv scripts/demo makes; its editable install may point at another checkout, so
-    # PYTHONPATH makes the copy's own code the one that runs.
-    (path / ".venv").symlink_to(Path(sys.prefix))
-    # Ports a test machine may have taken (the fixed defaults stay in the README).
-    env = {**os.environ, "PYTHONPATH": str(path), "IVR_WEB_PORT": str(_free_port()),
-           "IVR_SPEECH_AUDIOSOCKET_PORT": str(_free_port())}
-    env.pop("VIRTUAL_ENV", None)
-    env.pop("CI", None)
-    env["PATH"] = f"{path / '.venv' / 'bin'}:{env.get('PATH', '')}"
-    fresh = Checkout(path, env)
-    demo = fresh.run(".venv/bin/ivr demo --exit")
-    assert demo.returncode == 0, demo.stdout + demo.stderr
-    return fresh
-
-
-def _pattern(expected: tuple[str, ...]) -> re.Pattern[str]:
-    parts = []
-    for line in expected:
-        if line.strip() == "…":
-            parts.append(r"(?:[^\n]*\n)*?")
-        else:
-            parts.append(".*".join(re.escape(p) for p in line.split("…")) + r"\n")
-    return re.compile("".join(parts))
+    return fresh_checkout(tmp_path_factory.mktemp("readme") / "ivr")
 
 
 def _expected_exit(command: Command) -> int:
@@ -171,7 +105,7 @@ def test_the_console_commands_print_what_the_readme_shows(checkout: Checkout) ->
     for command in console_commands():
         done = checkout.run(command.line)
         assert done.returncode == _expected_exit(command), (command.line, done.stderr)
-        pattern = _pattern(command.expected)
+        pattern = output_pattern(command.expected)
         shown = [done.stdout, done.stdout + done.stderr]
         assert any(pattern.fullmatch(text) for text in shown), (
             f"{command.line}\nexpected:\n" + "\n".join(command.expected) + f"\ngot:\n{shown[1]}")
