@@ -74,10 +74,14 @@ def make_call(flowset: FlowSet, call_id: str, caller: str, start: dt.datetime,
 
 
 def records(flowset: FlowSet, copies: int = 1) -> list[CallRecord]:
-    """Every script *copies* times, each copy a different caller a minute later."""
+    """Every script *copies* times, each copy a different caller a minute later.
+
+    Copies wrap to the same hours a week later after 7 hours, so every copy of an
+    office-hours script is still made while the office is open.
+    """
     out = []
     for i in range(copies):
         for name, (start, script) in SCRIPTS.items():
-            at = start + dt.timedelta(minutes=i)
+            at = start + dt.timedelta(minutes=i % 420, weeks=i // 420)
             out.append(make_call(flowset, f"{name}-{i}", f"+1555{i:07d}", at, script))
     return out

@@ -11,7 +11,10 @@ lookup the call never made, or a sensitive entry lands where its stand-in
 would matter. A sensitive entry that answers the same kind of sensitive collect
 is fed a stand-in of the recorded length that passes the node's rules (its real
 value is not stored), and lookups after it get the recorded reply; the result
-says so in its notes. Stand-ins are never stored or printed.
+says so in its notes. A sensitive entry the call refused is replayed only when its
+length alone gets it refused by the node now (too short or too long); otherwise
+how the node would judge it is unknown and the call is not replayable. Stand-ins
+are never stored or printed.
 """
 
 from __future__ import annotations
@@ -160,8 +163,15 @@ class _Replay:
             raise NotReplayable(f"the caller's sensitive entry ({length} digits) would now "
                                 "answer this node, and its value is not stored")
         if not item.accepted:
-            raise NotReplayable("a sensitive entry was refused in the recorded call; its value "
-                                "is not stored, so how the new flow would judge it is unknown")
+            if node.min_digits <= length <= node.max_digits:
+                raise NotReplayable(f"a sensitive entry ({length} digits) was refused in the "
+                                    "recorded call; its value is not stored, and this node "
+                                    "could accept that many digits, so how it would judge the "
+                                    "entry is unknown")
+            # Too short or too long for the node: any digits of that length are refused alike.
+            self.notes.append(f"sensitive entry at {pending.node} ({length} digits) refused "
+                              "again by its length (a stand-in of that length)")
+            return Digits("0" * length, item.terminated_by)
         value = _passing_value(node, length)
         if value is None:
             raise NotReplayable(f"no {length}-digit stand-in passes this node's rules now")
