@@ -176,3 +176,22 @@ def test_store_urls_map_to_async_drivers_and_bad_ones_say_how_to_fix() -> None:
     assert engine_url("postgresql://ivr@db/ivr") == "postgresql+asyncpg://ivr@db/ivr"
     with pytest.raises(StoreUrlError, match="IVR_STORE_URL"):
         engine_url("mysql://x/y")
+
+
+async def test_get_many_loads_calls_in_the_order_asked_across_chunks(store: SqlStore) -> None:
+    records = []
+    for i in range(1203):  # three chunks of ids
+        record = call(f"m{i:04d}", start=i, outcome="hangup", ended_at=at(i + 5))
+        record.timeline = [entry(i, "call_started", flow="main"),
+                           entry(i + 1, "node_entered", f"n{i}", flow="main")]
+        records.append(record)
+    await asyncio.gather(*(store.finish(r) for r in records))
+    await store.flush()
+    wanted = [f"m{i:04d}" for i in range(1202, -1, -3)] + ["nosuch"]
+    loaded = await store.get_many(wanted)
+    assert [r.call_id for r in loaded] == wanted[:-1]
+    one = await store.get("m0602")
+    assert one is not None
+    assert next(r for r in loaded if r.call_id == "m0602") == one
+    assert [e.node for e in one.timeline] == [None, "n602"]
+    assert await store.get_many([]) == []
