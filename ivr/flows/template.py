@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +39,12 @@ class Field:
 
 def parse(template: str) -> list[str | Field]:
     """Split *template* into literal text and fields, or raise :class:`TemplateError`."""
+    return list(_parsed(template))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(template: str) -> tuple[str | Field, ...]:
+    """:func:`parse`, once per text: a flow's few templates are rendered on every call."""
     out: list[str | Field] = []
     literal: list[str] = []
     i = 0
@@ -64,7 +71,7 @@ def parse(template: str) -> list[str | Field]:
         i = end + 1
     if literal:
         out.append("".join(literal))
-    return out
+    return tuple(out)
 
 
 def _field(inner: str) -> Field:
