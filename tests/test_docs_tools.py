@@ -146,6 +146,13 @@ SH_CHECKS: dict[str, Check] = {
 }
 
 
+def _synthesiser_missed(done: subprocess.CompletedProcess[str]) -> bool:
+    """The command failed only because espeak-ng wrote no audio for some prompt."""
+    failures = [line for line in done.stderr.splitlines() if line.startswith("FAILED ")]
+    return (done.returncode == 1 and bool(failures)
+            and all("espeak-ng produced no audio" in line for line in failures))
+
+
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Checkout:
     """A copy of the checkout's files with the demo's calls."""
@@ -164,6 +171,10 @@ def test_the_document_shows_these_commands() -> None:
 def test_every_command_works_verbatim_in_document_order(checkout: Checkout) -> None:
     for step in steps():
         done = checkout.run(step.command)
+        if _synthesiser_missed(done):
+            # espeak-ng under load now and then writes no audio for one prompt (seen in
+            # tests/cli/test_prompts.py too); a user runs the build again, and so do we, once.
+            done = checkout.run(step.command)
         if step.language == "sh":
             SH_CHECKS[_bare(step.command)](checkout, done)
             continue
