@@ -98,6 +98,14 @@ def fresh_checkout(path: Path) -> Checkout:
     env.pop("CI", None)
     env["PATH"] = f"{path / '.venv' / 'bin'}:{env.get('PATH', '')}"
     fresh = Checkout(path, env)
-    demo = fresh.run(".venv/bin/ivr demo --exit")
-    assert demo.returncode == 0, demo.stdout + demo.stderr
-    return fresh
+    for _attempt in range(3):
+        demo = fresh.run(".venv/bin/ivr demo --exit")
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        errors = fresh.run(".venv/bin/ivr calls --outcome error")
+        if errors.stdout.strip() == "no calls match":
+            return fresh
+        # A demo call ended in error (seen on a loaded machine, where espeak-ng now and
+        # then renders no audio for a prompt): that is not the day the documents show, so
+        # the day is made again from an empty store.
+        shutil.rmtree(path / "ivr-data")
+    raise AssertionError(f"ivr demo made calls that ended in error three times:\n{errors.stdout}")

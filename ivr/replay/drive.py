@@ -61,7 +61,7 @@ class Ending:
             return "unfinished"
         if self.queue or self.target:
             return f"{self.kind} {self.queue or self.target}"
-        if self.kind in ("abandoned", "error", "hangup"):
+        if self.kind in ("abandoned", "error", "hangup") and self.node:
             return f"{self.kind} at {self.node}"
         return self.kind
 

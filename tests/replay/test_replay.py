@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -109,3 +110,11 @@ def test_thousands_of_calls_through_an_unchanged_flow_report_zero_changes() -> N
     report = replay_all(shipped(), many)
     assert len(report.results) == 3300
     assert report.by_status == {"same": 3300}
+
+
+def test_a_call_that_ended_in_error_without_a_node_is_labelled_plainly(
+        recorded: list[CallRecord]) -> None:
+    failed = dataclasses.replace(recorded[0], outcome="error", outcome_node=None, queue=None)
+    (result,) = replay_all(shipped(), [failed]).results
+    assert result.old.label == "error"
+    assert "error at None" not in report_text(replay_all(shipped(), [failed]))
