@@ -17,6 +17,7 @@ file with errors is refused with its problems.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -94,9 +95,9 @@ def _include_target(base: Path, name: str) -> Path:
     return target
 
 
-def _checked(load: Any) -> LoadedFlowSet:
+def _checked(load: Callable[[], LoadedFlowSet]) -> LoadedFlowSet:
     """Load, then refuse a flowset that ``ivr validate`` would report errors for."""
-    flowset: LoadedFlowSet = load()
+    flowset = load()
     errors = [p for p in check(flowset) if p.severity == "error"]
     if errors:
         raise FlowErrors(errors)
