@@ -133,6 +133,10 @@ class AfterIvr:
         """Start following the channel *uniqueid* (recorded under *call_id*, default the same)."""
         self._watched[uniqueid] = call_id or uniqueid
 
+    def call_id_of(self, uniqueid: str) -> str | None:
+        """The call id a followed channel is recorded under (None if not followed)."""
+        return self._watched.get(uniqueid)
+
     @property
     def watching(self) -> int:
         """Calls still being followed."""

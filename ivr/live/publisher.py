@@ -37,6 +37,7 @@ class LivePublisher:
         self.every_s = every_s
         self.clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
 
     async def publish(self) -> None:
         """Write the current sample now."""
@@ -57,7 +58,14 @@ class LivePublisher:
             except Exception:
                 # The wallboard shows this instance as gone until the database is back.
                 log.exception("publishing live state failed; trying again")
-            await asyncio.sleep(self.every_s)
+            # A poke (an agent's phone rang) publishes at once instead of at the next tick.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.every_s)
+            self._wake.clear()
+
+    def poke(self) -> None:
+        """Publish now rather than at the next tick (something an agent waits for changed)."""
+        self._wake.set()
 
     def start(self) -> None:
         """Start publishing in the background."""

@@ -23,7 +23,18 @@ from ivr.web.deployed import DeployedFlows
 from ivr.web.sessions import Sessions
 from ivr.web.throttle import LoginThrottle, Policy
 from ivr.web.users import Users
-from ivr.web.views import callbacks, calls, flows, heat, live, login, metrics, people, splits
+from ivr.web.views import (
+    agent,
+    callbacks,
+    calls,
+    flows,
+    heat,
+    live,
+    login,
+    metrics,
+    people,
+    splits,
+)
 
 HERE = Path(__file__).parent
 
@@ -66,6 +77,6 @@ def make_app(config: Config, store: SqlStore | None = None) -> web.Application:
     )
     filters.install(env, app[TZ])
     app.router.add_static("/static/", HERE / "static", name="static")
-    for views in (login, calls, callbacks, metrics, flows, heat, live, people, splits):
+    for views in (login, calls, callbacks, metrics, flows, heat, live, agent, people, splits):
         views.routes(app)
     return app
