@@ -137,3 +137,18 @@ async def test_the_ring_on_the_agents_interface_pushes_that_callers_journey(
             await stream.aclose()
     finally:
         await publisher.close()
+
+
+async def test_an_admin_adds_an_agent_with_its_interface_on_the_users_page(
+        dashboard: Dashboard, admin: tuple[Client, str]) -> None:
+    client, csrf = admin
+    form = {"csrf_token": csrf, "name": "gina", "role": "agent", "password": "a long password"}
+    refused = await client.post("/users", data=form)
+    assert refused.status == 400
+    assert "needs its queue interface" in await refused.text()
+    added = await client.post("/users", data={**form, "interface": "PJSIP/gina"})
+    assert added.status == 200
+    assert '<td class="mono">PJSIP/gina</td>' in await added.text()
+    user = await dashboard.app[USERS].get("gina")
+    assert user is not None
+    assert (user.role, user.interface) == ("agent", "PJSIP/gina")
