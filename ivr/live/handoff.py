@@ -36,6 +36,8 @@ class Handoff:
 
     ring: Ring
     found: bool = False
+    #: The caller's number as the IVR stored it (else as Asterisk reported it to the queue).
+    caller: str = ""
     language: str | None = None
     flow: str | None = None
     chose: list[Step] = field(default_factory=list)
@@ -65,10 +67,11 @@ def _waited(record: CallRecord, ring: Ring) -> float | None:
 def summarize(record: CallRecord | None, ring: Ring,
               share: Collection[str] | None = None) -> Handoff:
     """The hand-off for *ring*; *record* is the caller's stored call (None if unknown)."""
-    out = Handoff(ring)
+    out = Handoff(ring, caller=ring.caller if ring.caller != "<unknown>" else "")
     if record is None:
         return out
     out.found, out.language, out.flow = True, record.language, record.flow
+    out.caller = record.caller or out.caller
     tries: dict[str, int] = {}
     for entry in record.timeline:
         data, node = entry.data, entry.node or ""
@@ -90,6 +93,8 @@ def summarize(record: CallRecord | None, ring: Ring,
         elif entry.kind == "callback":
             out.callback = True
     out.callback = out.callback or record.outcome == "callback"
+    # A key pressed at a menu is already told as the choice it made.
+    out.entered = [s for s in out.entered if s.node not in {c.node for c in out.chose}]
     out.trouble = [Step(n, f"{k} failed attempt{'s' if k > 1 else ''}") for n, k in tries.items()]
     names = set(record.variables) - _BUILTIN if share is None else set(share)
     out.shared = {n: v for n, v in sorted(record.variables.items())

@@ -33,7 +33,10 @@ def queue_figures(board: QueueBoard) -> dict[str, dict[str, float | int | None]]
         status = board.status(name)
         members = board.members(name)
         out[name] = {
-            "waiting": status.callers, "longest_s": status.longest_hold_s,
+            # Whole seconds: the wait grows all the time, and a publisher writes on change.
+            "waiting": status.callers,
+            "longest_s": round(status.longest_hold_s) if status.longest_hold_s is not None
+            else None,
             "estimated_s": status.estimated_wait_s, "logged_in": status.logged_in,
             "free": status.available, "paused": sum(1 for m in members if m.paused),
             "busy": sum(1 for m in members if m.in_call),

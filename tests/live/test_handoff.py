@@ -21,6 +21,7 @@ def _record() -> CallRecord:
                      ended_at=_at(40))
     rec.timeline = [
         TimelineEntry(_at(0), "call_started", None, {"flow": "main"}),
+        TimelineEntry(_at(3), "digits", "choose_language", {"digits": "2"}),
         TimelineEntry(_at(3), "option_chosen", "choose_language", {"option": "2", "via": "dtmf"}),
         TimelineEntry(_at(8), "no_match", "main_menu", {"attempt": 1, "input": "7"}),
         TimelineEntry(_at(12), "speech", "main_menu",

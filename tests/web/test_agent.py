@@ -6,7 +6,8 @@ import asyncio
 import datetime as dt
 import json
 import re
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -103,8 +104,9 @@ def _called(uniqueid: str, interface: str) -> dict[str, str]:
             "membername": "Carol", "queue": "sales", "calleridnum": "+15550000003"}
 
 
-async def test_the_ring_on_the_agents_interface_pushes_that_callers_journey(
-        dashboard: Dashboard) -> None:
+@asynccontextmanager
+async def _agent_on_line(dashboard: Dashboard) -> AsyncIterator[tuple[Client, AgentRings]]:
+    """Carol logged in, and a publisher whose rings the test drives as AMI would."""
     await _add_agent(dashboard)
     rings = AgentRings()
     publisher = LivePublisher(dashboard.store.engine, "one",
@@ -113,30 +115,36 @@ async def test_the_ring_on_the_agents_interface_pushes_that_callers_journey(
     try:
         async with client_of(dashboard) as client:
             await log_in(client, AGENT[0], AGENT[2])
-            stream = _messages(client)
-            assert (await asyncio.wait_for(anext(stream), 5)) == {"ring": None}
-            # Another agent's phone rings: nothing for carol.
-            rings.apply(_called("c4", "PJSIP/someone-else"), dt.datetime.now(dt.UTC))
-            rings.apply(_called("c3", INTERFACE), dt.datetime.now(dt.UTC))
-            message = await asyncio.wait_for(anext(stream), 5)
-            assert message["ring"]["call_id"] == "c3"
-            assert message["ring"]["state"] == "ringing"
-            html = message["html"]
-            assert "+15550000003" in html
-            assert "sales (by dtmf)" in html
-            assert "“buy a phone” → sales" in html
-            assert "c4" not in html
-            rings.apply({"event": "agentconnect", "uniqueid": "c3", "interface": INTERFACE,
-                         "holdtime": "4"}, dt.datetime.now(dt.UTC))
-            answered = await asyncio.wait_for(anext(stream), 5)
-            assert answered["ring"]["state"] == "connected"
-            assert "0:04" in answered["html"]
-            rings.apply({"event": "agentcomplete", "uniqueid": "c3", "interface": INTERFACE},
-                        dt.datetime.now(dt.UTC))
-            assert (await asyncio.wait_for(anext(stream), 5)) == {"ring": None}
-            await stream.aclose()
+            yield client, rings
     finally:
         await publisher.close()
+
+
+async def test_the_ring_on_the_agents_interface_pushes_that_callers_journey(
+        dashboard: Dashboard) -> None:
+    async with _agent_on_line(dashboard) as (client, rings):
+        stream = _messages(client)
+        assert (await asyncio.wait_for(anext(stream), 5)) == {"ring": None}
+        # Another agent's phone rings: nothing for carol.
+        rings.apply(_called("c4", "PJSIP/someone-else"), dt.datetime.now(dt.UTC))
+        rings.apply(_called("c3", INTERFACE), dt.datetime.now(dt.UTC))
+        message = await asyncio.wait_for(anext(stream), 5)
+        assert message["ring"]["call_id"] == "c3"
+        assert message["ring"]["state"] == "ringing"
+        html = message["html"]
+        assert "+15550000003" in html
+        assert "sales (by dtmf)" in html
+        assert "“buy a phone” → sales" in html
+        assert "c4" not in html
+        rings.apply({"event": "agentconnect", "uniqueid": "c3", "interface": INTERFACE,
+                     "holdtime": "4"}, dt.datetime.now(dt.UTC))
+        answered = await asyncio.wait_for(anext(stream), 5)
+        assert answered["ring"]["state"] == "connected"
+        assert "0:04" in answered["html"]
+        rings.apply({"event": "agentcomplete", "uniqueid": "c3", "interface": INTERFACE},
+                    dt.datetime.now(dt.UTC))
+        assert (await asyncio.wait_for(anext(stream), 5)) == {"ring": None}
+        await stream.aclose()
 
 
 async def test_an_admin_adds_an_agent_with_its_interface_on_the_users_page(
@@ -152,3 +160,18 @@ async def test_an_admin_adds_an_agent_with_its_interface_on_the_users_page(
     user = await dashboard.app[USERS].get("gina")
     assert user is not None
     assert (user.role, user.interface) == ("agent", "PJSIP/gina")
+
+
+async def test_an_agent_opens_only_calls_handed_to_them(dashboard: Dashboard) -> None:
+    await dashboard.store.after_ivr("c5", "answered", dt.datetime.now(dt.UTC), agent="carol")
+    await dashboard.store.flush()
+    async with _agent_on_line(dashboard) as (client, rings):
+        assert (await client.get("/calls/c5")).status == 200  # answered by carol
+        assert (await client.get("/calls/c3")).status == 403
+        rings.apply(_called("c3", INTERFACE), dt.datetime.now(dt.UTC))
+        await asyncio.sleep(0.3)
+        page = await client.get("/calls/c3")  # ringing on carol's phone now
+        assert page.status == 200
+        assert 'href="/agent">← My calls' in await page.text()
+        assert (await client.get("/calls/c3/diagram.svg")).status == 200
+        assert (await client.get("/calls/c4")).status == 403

@@ -80,6 +80,19 @@ class AgentView:
         return self._cached[1]
 
 
+async def owns(request: web.Request, record: CallRecord) -> bool:
+    """Whether the agent logged in may open *record* (one of their own calls).
+
+    It is: the call rings (or is answered) on their interface now, or AMI recorded
+    them (login name or interface as the queue member) as the agent who answered it.
+    """
+    user = auth.session_of(request).user
+    if record.agent is not None and record.agent in (user.name, user.interface):
+        return True
+    ring = await AgentView(request).ring()
+    return ring is not None and ring.call_id == record.call_id
+
+
 @auth.agent_only
 async def agent_page(request: web.Request) -> web.StreamResponse:
     """The page an agent keeps open; its script follows ``/agent/events``."""
