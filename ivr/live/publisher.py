@@ -19,10 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ivr.calls.store import schema
+from ivr.calls.store.upsert import upsert
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +56,8 @@ class LivePublisher:
         """Write *state* (default: the current sample) now."""
         values = {"instance": self.instance, "payload": self.sample() if state is None else state,
                   "updated_at": self.clock()}
-        table = schema.live_state
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(table).values(**values)
-        upsert = insert.on_conflict_do_update(
-            index_elements=[table.c.instance],
-            set_={"payload": insert.excluded.payload, "updated_at": insert.excluded.updated_at})
         async with self.engine.begin() as conn:
-            await conn.execute(upsert)
+            await upsert(conn, schema.live_state, "instance", values)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

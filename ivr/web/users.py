@@ -11,11 +11,11 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ivr.calls.store.schema import agent_interfaces, users
+from ivr.calls.store.upsert import upsert
 
 Role = Literal["supervisor", "admin", "agent"]
 #: An ``agent`` sees only the calls rung on its queue interface (the hand-off page).
@@ -127,11 +127,8 @@ class Users:
             raise UserError(f"interface {interface!r} belongs to another login") from None
 
     async def _store_interface(self, conn: AsyncConnection, name: str, interface: str) -> None:
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(agent_interfaces).values(user_name=name, interface=interface)
-        await conn.execute(insert.on_conflict_do_update(
-            index_elements=[agent_interfaces.c.user_name],
-            set_={"interface": insert.excluded.interface}))
+        await upsert(conn, agent_interfaces, "user_name",
+                     {"user_name": name, "interface": interface})
 
     async def verify(self, name: str, password: str) -> User | None:
         """Return the user when *password* is right and the account is enabled."""
