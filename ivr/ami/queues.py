@@ -8,7 +8,8 @@ it. :class:`AfterIvr` follows callers the IVR handed to a queue, by Uniqueid
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ivr.ami.messages import (
@@ -28,15 +29,23 @@ class _Queue:
     params: QueueParams | None = None
     members: dict[str, Member] = field(default_factory=dict)
     callers: dict[str, Entry] = field(default_factory=dict)
+    #: When each caller started waiting, on the board's clock: a wait grows between events.
+    since: dict[str, float] = field(default_factory=dict)
 
 
 class QueueBoard:
     """Every queue's members and waiting callers, as last reported by AMI."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._queues: dict[str, _Queue] = {}
+        self._clock = clock
         #: False until the first snapshot after a (re)connect: then state is unknown.
         self.fresh = False
+
+    def _join(self, queue: _Queue, entry: Entry) -> None:
+        queue.callers[entry.uniqueid] = entry
+        # Asterisk reports the wait so far (QueueEntry "Wait"; 0 on QueueCallerJoin).
+        queue.since[entry.uniqueid] = self._clock() - entry.wait_s
 
     def load_snapshot(self, messages: Iterable[Fields]) -> None:
         """Replace all state with a ``QueueStatus`` reply (QueueParams/QueueMember/QueueEntry)."""
@@ -49,8 +58,7 @@ class QueueBoard:
                 member = member_from(fields)
                 self._queue(fields).members[member.interface] = member
             elif kind == "queueentry":
-                entry = entry_from(fields)
-                self._queue(fields).callers[entry.uniqueid] = entry
+                self._join(self._queue(fields), entry_from(fields))
         self.fresh = True
 
     def forget(self) -> None:
@@ -69,10 +77,11 @@ class QueueBoard:
         elif kind == "queuememberremoved":
             self._queue(fields).members.pop(member_from(fields).interface, None)
         elif kind == "queuecallerjoin":
-            entry = entry_from(fields)
-            self._queue(fields).callers[entry.uniqueid] = entry
+            self._join(self._queue(fields), entry_from(fields))
         elif kind in ("queuecallerleave", "queuecallerabandon"):
-            self._queue(fields).callers.pop(fields.get("uniqueid", ""), None)
+            queue = self._queue(fields)
+            queue.callers.pop(fields.get("uniqueid", ""), None)
+            queue.since.pop(fields.get("uniqueid", ""), None)
 
     def queues(self) -> list[str]:
         """Names of the queues seen."""
@@ -96,7 +105,9 @@ class QueueBoard:
         logged_in = len(members)
         available = sum(m.available for m in members)
         callers = len(known.callers)
-        longest = max((c.wait_s for c in known.callers.values()), default=0)
+        now = self._clock()
+        longest = max((now - known.since.get(u, now - c.wait_s)
+                       for u, c in known.callers.items()), default=0)
         hold = known.params.holdtime_s if known.params else 0
         if available > callers:
             estimate = 0.0
@@ -132,6 +143,10 @@ class AfterIvr:
     def watch(self, uniqueid: str, call_id: str | None = None) -> None:
         """Start following the channel *uniqueid* (recorded under *call_id*, default the same)."""
         self._watched[uniqueid] = call_id or uniqueid
+
+    def call_id_of(self, uniqueid: str) -> str | None:
+        """The call id a followed channel is recorded under (None if not followed)."""
+        return self._watched.get(uniqueid)
 
     @property
     def watching(self) -> int:

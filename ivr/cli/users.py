@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = actions.add_parser("add", help="create a login")
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, default="supervisor")
+    add.add_argument("--interface", default=None, metavar="IFACE",
+                     help="an agent's queue member interface, e.g. PJSIP/alice (role agent)")
     actions.add_parser("list", help="show every login and its role")
     for verb, text in (("passwd", "set a new password"), ("disable", "block a login"),
                        ("enable", "unblock a login"), ("remove", "delete a login")):
@@ -35,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     unlock = actions.add_parser("unlock", help="clear the failed logins that locked a name")
     unlock.add_argument("name", help="the name (or, with --address, the address) to unlock")
     unlock.add_argument("--address", action="store_true", help="NAME is a source address")
+    interface = actions.add_parser("interface", help="set an agent's queue member interface")
+    interface.add_argument("name")
+    interface.add_argument("interface", help="as Asterisk names the member, e.g. PJSIP/alice")
     role = actions.add_parser("role", help="change a login's role")
     role.add_argument("name")
     role.add_argument("role", choices=ROLES)
@@ -68,11 +73,16 @@ async def _run(args: argparse.Namespace, url: str) -> int:
     users = Users(store.engine)
     try:
         if args.action == "add":
-            await users.add(args.name, args.role, _password(args.password_stdin))
+            await users.add(args.name, args.role, _password(args.password_stdin),
+                            args.interface)
             print(f"added {args.name} ({args.role})")
         elif args.action == "list":
             for user in await users.list():
-                print(f"{user.name:24} {user.role:10} {'disabled' if user.disabled else ''}")
+                print(f"{user.name:24} {user.role:10} {'disabled' if user.disabled else '':9}"
+                      f"{user.interface or ''}".rstrip())
+        elif args.action == "interface":
+            await users.set_interface(args.name, args.interface)
+            print(f"{args.name} answers calls on {args.interface}")
         elif args.action == "passwd":
             await users.set_password(args.name, _password(args.password_stdin))
             print(f"password of {args.name} changed")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ivr.agi.protocol import split_like_asterisk
 from ivr.bench.agi_peer import CallScript, answer
+from ivr.demo.queue import QueueEnd
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +41,34 @@ class DemoCall:
     #: Dated *ago* before the demo runs, not at local_hour: for calls no calendar decides,
     #: so Metrics → today has calls right after the demo at any hour.
     today: bool = False
+    #: For a call the IVR hands to a queue: how the queue call ended (ivr.demo.queue).
+    queue_end: QueueEnd | None = None
 
 
 #: A small day at Harbor Telecom (see flows.yaml): every outcome appears at least once.
 SCRIPT: tuple[DemoCall, ...] = (
     DemoCall("main", "11", "+15550101", dt.timedelta(days=2), local_hour=9,
-             description="English, sales by key"),
+             description="English, sales by key; an agent answers after 35 s",
+             queue_end=QueueEnd(35, "Agent Alice", 240)),
     DemoCall("main", "12", "+15550102", dt.timedelta(days=2), local_hour=10,
-             description="English, support (reason asked, no speech here)"),
+             description="English, support (reason asked, no speech here); "
+                         "gives up after 95 s in the queue",
+             queue_end=QueueEnd(95)),
     DemoCall("main", "131234561" "4321#" "2", "+15550103", dt.timedelta(days=2), local_hour=11,
              description="English, balance self-service with account and PIN"),
     DemoCall("main", "131234561" "9999#", "+15550104", dt.timedelta(days=1), local_hour=9,
-             description="English, wrong PIN, on to billing"),
+             description="English, wrong PIN, on to billing; answered after 20 s",
+             queue_end=QueueEnd(20, "Agent Bruno", 300)),
     DemoCall("main", "24", "+15550105", dt.timedelta(days=1), local_hour=13,
-             description="Spanish, billing"),
+             description="Spanish, billing; answered after 12 s",
+             queue_end=QueueEnd(12, "Agent Bruno", 150)),
     DemoCall("main", "10", "+15550106", dt.timedelta(days=1), local_hour=15,
-             description="English, front desk by 0"),
+             description="English, front desk by 0; answered after 8 s",
+             queue_end=QueueEnd(8, "Front desk", 60)),
     DemoCall("main", "1999", "+15550107", dt.timedelta(hours=20), local_hour=16,
-             description="English, three wrong keys, operator after max attempts"),
+             description="English, three wrong keys, operator after max attempts; "
+                         "gives up after 140 s",
+             queue_end=QueueEnd(140)),
     DemoCall("main", "1", "+15550108", dt.timedelta(hours=6), local_hour=10, hangup_at=5,
              description="hangs up during the main menu"),
     DemoCall("main", "1", "+15550109", dt.timedelta(hours=3), local_hour=21,
@@ -98,11 +109,16 @@ async def place_call(host: str, port: int, n: int, call: DemoCall) -> int:
     return count
 
 
+def uniqueid(n: int) -> str:
+    """The channel Uniqueid (and so the call id) of the demo's *n*-th call."""
+    return f"demo.{n}"
+
+
 def _header(call: DemoCall, n: int) -> bytes:
     env = {
         "network": "yes", "network_script": call.flow,
         "request": f"agi://127.0.0.1/{call.flow}", "channel": f"PJSIP/demo-{n:08x}",
-        "language": "en", "type": "PJSIP", "uniqueid": f"demo.{n}", "version": "22.0.0",
+        "language": "en", "type": "PJSIP", "uniqueid": uniqueid(n), "version": "22.0.0",
         "callerid": call.caller, "calleridname": "Demo caller", "dnid": "5550100",
         "context": "ivr-inbound", "extension": "s", "priority": "2",
     }

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from ivr.config import Config
 from ivr.demo import backend
-from ivr.demo.callers import SCRIPT, DemoCall, place_call
+from ivr.demo.callers import SCRIPT, DemoCall, place_call, uniqueid
+from ivr.demo.queue import settle
 from ivr.serve.service import IvrService
 from ivr.serve.wiring import build_service
 
@@ -56,6 +57,21 @@ def demo_clock(call: DemoCall, tz: ZoneInfo, now: dt.datetime) -> Callable[[], d
     return lambda: start + dt.timedelta(seconds=SECONDS_PER_STEP * next(steps))
 
 
+async def _queue_end(service: IvrService, n: int, call: DemoCall) -> None:
+    """Store how the queue call ended, if the IVR did hand the caller to a queue."""
+    store = service.store
+    if call.queue_end is None or store is None:
+        return
+    flush = getattr(store, "flush", None)  # the SQL store: what the call wrote is committed
+    if flush is not None:
+        await flush()
+    record = await store.get(uniqueid(n))
+    if record is None or record.outcome != "queue":
+        log.warning("demo call %d did not reach a queue; no queue result stored", n)
+        return
+    await settle(store, uniqueid(n), call.queue_end, service.deps.clock())
+
+
 async def place_demo_calls(config: Config, script: tuple[DemoCall, ...] = SCRIPT) -> DemoResult:
     """Start backend + service, place every scripted call in turn, and return the service."""
     runner = await backend.start()
@@ -70,6 +86,7 @@ async def place_demo_calls(config: Config, script: tuple[DemoCall, ...] = SCRIPT
             service.deps.clock = demo_clock(call, tz, now)
             commands = await place_call(config.agi.host, service.server.port, n, call)
             log.info("demo call %d (%s): %d AGI commands", n, call.description, commands)
+            await _queue_end(service, n, call)
             print(f"  call {n + 1:2}/{len(script)}: {call.description}")
         service.deps.clock = lambda: dt.datetime.now(dt.UTC)
         return DemoResult(len(script), service)

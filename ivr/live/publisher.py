@@ -1,7 +1,11 @@
-"""Writes this instance's live state to the shared store about twice a second.
+"""Writes this instance's live state to the shared store when it changes, and twice a second.
 
 One row per instance in ``live_state`` (upserted), deleted when the service stops
-cleanly; after a crash the row simply goes stale and the wallboard drops it.
+cleanly; after a crash the row simply goes stale and the wallboard drops it. The
+state is sampled (in memory) every :data:`WATCH_S` and written as soon as it
+differs from what was last written, so a caller reaching a node shows up on the
+wallboard within one sample and one dashboard poll; an unchanged state is still
+rewritten every :data:`EVERY_S`, which is how the wallboard knows the instance lives.
 """
 
 from __future__ import annotations
@@ -10,54 +14,73 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ivr.calls.store import schema
+from ivr.calls.store.upsert import upsert
 
 log = logging.getLogger(__name__)
 
-#: Seconds between two publications.
+#: Seconds between two publications of an unchanged state (the instance's heartbeat).
 EVERY_S = 0.5
+#: Seconds between two looks at the state (cheap: no database unless it changed).
+WATCH_S = 0.05
 
 
 class LivePublisher:
-    """Publishes ``sample()`` (a JSON-able payload) as *instance*'s row every *every_s*."""
+    """Publishes ``sample()`` (a JSON-able payload) as *instance*'s row when it changes.
+
+    Unchanged, the row is still rewritten every *every_s*; *watch_s* is how often
+    ``sample()`` is looked at.
+    """
 
     def __init__(self, engine: AsyncEngine, instance: str, sample: Callable[[], dict[str, Any]],
                  every_s: float = EVERY_S,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+                 watch_s: float = WATCH_S) -> None:
         self.engine = engine
         self.instance = instance
         self.sample = sample
         self.every_s = every_s
+        self.watch_s = min(watch_s, every_s)
         self.clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
 
-    async def publish(self) -> None:
-        """Write the current sample now."""
-        values = {"instance": self.instance, "payload": self.sample(), "updated_at": self.clock()}
-        table = schema.live_state
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(table).values(**values)
-        upsert = insert.on_conflict_do_update(
-            index_elements=[table.c.instance],
-            set_={"payload": insert.excluded.payload, "updated_at": insert.excluded.updated_at})
+    async def publish(self, state: dict[str, Any] | None = None) -> None:
+        """Write *state* (default: the current sample) now."""
+        values = {"instance": self.instance, "payload": self.sample() if state is None else state,
+                  "updated_at": self.clock()}
         async with self.engine.begin() as conn:
-            await conn.execute(upsert)
+            await upsert(conn, schema.live_state, "instance", values)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last: dict[str, Any] | None = None
+        written = -math.inf
         while True:
-            try:
-                await self.publish()
-            except Exception:
-                # The wallboard shows this instance as gone until the database is back.
-                log.exception("publishing live state failed; trying again")
-            await asyncio.sleep(self.every_s)
+            state = self.sample()
+            if state != last or loop.time() - written >= self.every_s:
+                try:
+                    await self.publish(state)
+                    last, written = state, loop.time()
+                except Exception:
+                    # The wallboard shows this instance as gone until the database is back.
+                    log.exception("publishing live state failed; trying again")
+                    await asyncio.sleep(self.every_s)
+            # A poke (an agent's phone rang) looks again at once instead of at the next tick.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.watch_s)
+            self._wake.clear()
+
+    def poke(self) -> None:
+        """Publish now rather than at the next tick (something an agent waits for changed)."""
+        self._wake.set()
 
     def start(self) -> None:
         """Start publishing in the background."""

@@ -22,6 +22,7 @@ from ivr.callbacks.service import Callbacks
 from ivr.calls.store.base import CallStore
 from ivr.config import Config
 from ivr.flows.flowset import FlowSet
+from ivr.live.agents import AgentRings
 from ivr.live.publisher import LivePublisher
 from ivr.live.state import payload, queue_figures, where_now
 from ivr.serve.flows import FlowsHolder, Loader
@@ -108,11 +109,23 @@ class IvrService:
         engine = getattr(store, "engine", None)
         self.live = (LivePublisher(engine, instance or "ivr", self.live_state)
                      if engine is not None else None)
+        #: Agents' phones ringing for (or talking to) queue callers: their hand-off pages.
+        self.rings = AgentRings(ami.after_ivr.call_id_of if ami is not None else None)
+        if ami is not None:
+            ami.listeners.append(self._on_ami_event)
 
     def live_state(self) -> dict[str, Any]:
-        """Calls of this instance by flow and node, and the queues as its AMI sees them."""
+        """Calls of this instance by flow and node, the queues and agents as its AMI sees them."""
+        fresh = self.ami is not None and self.ami.board.fresh
+        if not fresh:
+            self.rings.forget()  # AMI was away: rings it saw may have ended unseen
         return payload((where_now(call.record) for call in list(self.active.values())),
-                       queue_figures(self.ami.board) if self.ami is not None else {})
+                       queue_figures(self.ami.board) if self.ami is not None else {},
+                       self.rings.rings() if fresh else ())
+
+    def _on_ami_event(self, fields: Mapping[str, str]) -> None:
+        if self.rings.apply(fields, self.deps.clock()) and self.live is not None:
+            self.live.poke()  # the agent's page should show the caller within a second
 
     @property
     def metrics_port(self) -> int | None:

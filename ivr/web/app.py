@@ -18,12 +18,13 @@ from aiohttp import web
 from ivr.calls.store import SqlStore, open_store
 from ivr.config import Config
 from ivr.web import auth, filters, responses
-from ivr.web.app_keys import CONFIG, FLOWS, STORE, THROTTLE, TZ, USERS
+from ivr.web.app_keys import CONFIG, FLOWS, LIMITS, STORE, THROTTLE, TZ, USERS
 from ivr.web.deployed import DeployedFlows
 from ivr.web.sessions import Sessions
 from ivr.web.throttle import LoginThrottle, Policy
 from ivr.web.users import Users
 from ivr.web.views import (
+    agent,
     callbacks,
     calls,
     flows,
@@ -35,6 +36,7 @@ from ivr.web.views import (
     replay,
     splits,
 )
+from ivr.web.wallboard_limits import WallboardLimits, from_config
 
 HERE = Path(__file__).parent
 
@@ -44,6 +46,7 @@ def _attach(app: web.Application, store: SqlStore) -> None:
     app[USERS] = Users(store.engine)
     app[auth.SESSIONS_KEY] = Sessions(store.engine)
     app[THROTTLE] = LoginThrottle(store.engine, Policy.from_config(app[CONFIG].web))
+    app[LIMITS] = WallboardLimits(store.engine, from_config(app[CONFIG].web))
 
 
 async def _own_store(app: web.Application) -> AsyncIterator[None]:
@@ -77,6 +80,7 @@ def make_app(config: Config, store: SqlStore | None = None) -> web.Application:
     )
     filters.install(env, app[TZ])
     app.router.add_static("/static/", HERE / "static", name="static")
-    for views in (login, calls, callbacks, metrics, flows, heat, live, people, splits, replay):
+    for views in (login, calls, callbacks, metrics, flows, heat, live, agent, people, splits,
+                  replay):
         views.routes(app)
     return app

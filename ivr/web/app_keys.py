@@ -11,6 +11,7 @@ from ivr.config import Config
 from ivr.web.deployed import DeployedFlows
 from ivr.web.throttle import LoginThrottle
 from ivr.web.users import Users
+from ivr.web.wallboard_limits import WallboardLimits
 
 STORE = web.AppKey("store", SqlStore)
 USERS = web.AppKey("users", Users)
@@ -18,3 +19,4 @@ CONFIG = web.AppKey("config", Config)
 FLOWS = web.AppKey("flows", DeployedFlows)
 TZ = web.AppKey("tz", ZoneInfo)
 THROTTLE = web.AppKey("throttle", LoginThrottle)
+LIMITS = web.AppKey("wallboard_limits", WallboardLimits)

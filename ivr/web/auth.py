@@ -2,9 +2,12 @@
 
 Every route needs a logged-in user unless its handler is marked :func:`public`
 (only the login form and the static files are); :func:`admin_only` handlers
-also need the ``admin`` role. Every state-changing request must carry the
-session's CSRF token. Because the check sits in the middleware, a new route is
-protected without anyone remembering to protect it (a test enumerates them).
+also need the ``admin`` role. An ``agent`` login is refused everywhere but the
+handlers marked :func:`for_agents` (its hand-off page, logging out), so a new
+page is closed to agents unless someone opens it on purpose. Every
+state-changing request must carry the session's CSRF token. Because the check
+sits in the middleware, a new route is protected without anyone remembering to
+protect it (a test enumerates them).
 """
 
 from __future__ import annotations
@@ -42,6 +45,18 @@ def admin_only(handler: H) -> H:
     """Mark a handler as reachable only by admins."""
     handler.ivr_role = "admin"  # type: ignore[attr-defined]
     return handler
+
+
+def for_agents(handler: H) -> H:
+    """Mark a handler as open to ``agent`` logins too (every other one refuses them)."""
+    handler.ivr_agents = True  # type: ignore[attr-defined]
+    return handler
+
+
+def agent_only(handler: H) -> H:
+    """Mark a handler as reachable only by ``agent`` logins (their own calls)."""
+    handler.ivr_role = "agent"  # type: ignore[attr-defined]
+    return for_agents(handler)
 
 
 def session_of(request: web.Request) -> Session:
@@ -104,11 +119,15 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     session = await sessions.lookup(token, dt.datetime.now(dt.UTC)) if token else None
     if session is None:
         _refuse(request, 401)
-    if getattr(request.match_info.handler, "ivr_role", None) == "admin" and \
-            not session.user.is_admin:
+    # Known before any refusal, so a 403 page carries the user's own navigation.
+    request[SESSION] = session
+    handler_of = request.match_info.handler
+    role = getattr(handler_of, "ivr_role", None)
+    user = session.user
+    if (role == "admin" and not user.is_admin) or (role == "agent" and not user.is_agent) or \
+            (user.is_agent and not getattr(handler_of, "ivr_agents", False)):
         _refuse(request, 403)
     if request.method not in _SAFE and not same_token(await _form_token(request),
                                                       session.csrf_token):
         _refuse(request, 400)
-    request[SESSION] = session
     return await handler(request)

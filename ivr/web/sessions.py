@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ivr.calls.store.schema import users, web_sessions
-from ivr.web.users import User
+from ivr.calls.store.schema import agent_interfaces, users, web_sessions
+from ivr.web.users import User, user_of
 
 #: How long a login lasts without being renewed.
 LIFETIME = dt.timedelta(hours=12)
@@ -56,14 +56,15 @@ class Sessions:
     async def lookup(self, token: str, now: dt.datetime) -> Session | None:
         """The live session for a cookie token (None if unknown, expired or disabled)."""
         query = (select(web_sessions.c.csrf_token, web_sessions.c.expires_at, users.c.name,
-                        users.c.role, users.c.disabled)
+                        users.c.role, users.c.disabled, agent_interfaces.c.interface)
                  .join(users, users.c.name == web_sessions.c.user_name)
+                 .outerjoin(agent_interfaces, agent_interfaces.c.user_name == users.c.name)
                  .where(web_sessions.c.token_hash == _digest(token)))
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
         if row is None or row.disabled or row.expires_at <= now:
             return None
-        return Session(User(row.name, row.role), row.csrf_token, row.expires_at)
+        return Session(user_of(row), row.csrf_token, row.expires_at)
 
     async def end(self, token: str) -> None:
         """Log the browser out."""

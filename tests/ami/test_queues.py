@@ -27,7 +27,7 @@ def test_unknown_until_first_snapshot_and_after_forget() -> None:
 
 
 def test_snapshot_figures() -> None:
-    board = QueueBoard()
+    board = QueueBoard(clock=lambda: 1000.0)  # no time passes: the wait is as reported
     board.load_snapshot(SNAPSHOT)
     assert board.queues() == ["sales", "support"]
     status = board.status("sales")
@@ -83,3 +83,18 @@ def test_after_ivr_answered_abandoned_and_unrelated() -> None:
     assert hung.status == "abandoned"
     assert tracker.watching == 0
     assert tracker.apply({"event": "Hangup", "uniqueid": "1.1"}) is None
+
+
+def test_the_longest_wait_grows_between_events() -> None:
+    now = [1000.0]
+    board = QueueBoard(clock=lambda: now[0])
+    board.load_snapshot(SNAPSHOT)  # 9.1 had waited 17 s when the snapshot was taken
+    now[0] += 10
+    assert board.status("sales").longest_hold_s == 27.0
+    board.apply({"event": "QueueCallerJoin", "queue": "support", "uniqueid": "5.5",
+                 "position": "1"})
+    now[0] += 4
+    assert board.status("support").longest_hold_s == 4.0
+    assert board.status("sales").longest_hold_s == 31.0
+    board.apply({"event": "QueueCallerLeave", "queue": "sales", "uniqueid": "9.1"})
+    assert board.status("sales").longest_hold_s == 0.0

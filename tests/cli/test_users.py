@@ -94,3 +94,22 @@ async def test_unlock_clears_a_locked_name_from_the_terminal(tmp_path: Path) -> 
         assert isinstance(again, Attempt)
     finally:
         await store.close()
+
+
+async def test_an_agent_login_gets_its_queue_interface(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'calls.sqlite3'}"
+    bare = _ivr(url, "add", "alice", "--role", "agent", "--password-stdin",
+                stdin="a good long password\n")
+    assert bare.returncode == 1
+    assert "an agent needs its queue interface" in bare.stderr
+    added = _ivr(url, "add", "alice", "--role", "agent", "--interface", "PJSIP/alice",
+                 "--password-stdin", stdin="a good long password\n")
+    assert added.returncode == 0, added.stderr
+    moved = _ivr(url, "interface", "alice", "Local/4200@agents/n")
+    assert moved.returncode == 0, moved.stderr
+    assert _ivr(url, "list").stdout.split() == ["alice", "agent", "Local/4200@agents/n"]
+    store = await open_store(url)
+    alice = await Users(store.engine).verify("alice", "a good long password")
+    await store.close()
+    assert alice is not None
+    assert (alice.is_agent, alice.interface) == (True, "Local/4200@agents/n")

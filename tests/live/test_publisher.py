@@ -49,3 +49,21 @@ async def test_two_instances_feed_one_board_and_a_stopped_one_leaves(store: SqlS
         await a.close()
     # A clean stop deletes the row at once.
     assert (await _board(store))["instances"] == []
+
+
+async def test_a_change_is_written_at_once_not_at_the_next_heartbeat(store: SqlStore) -> None:
+    calls: list[tuple[str, str]] = []
+    # A heartbeat far longer than the test: only the change itself can be what is written.
+    publisher = LivePublisher(store.engine, "a", lambda: payload(calls, {}), every_s=60)
+    publisher.start()
+    try:
+        await asyncio.sleep(0.3)
+        assert (await _board(store))["in_ivr"] == 0
+        calls.append(("main", "main_menu"))
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            if (await _board(store))["in_ivr"] == 1:
+                break
+        assert (await _board(store))["calls"] == {"main": {"main_menu": 1}}
+    finally:
+        await publisher.close()

@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ivr.live.publisher import LivePublisher
 from ivr.live.state import payload
 from tests.web.browser import browser, sign_in
-from tests.web.conftest import SUPERVISOR, Dashboard
+from tests.web.conftest import ADMIN, SUPERVISOR, Dashboard
 from tests.web.test_browser import SHOTS, _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -77,3 +77,40 @@ async def test_a_call_appears_on_the_wallboard_without_reload(
     assert "red" in str(seen["tile"])  # 7 waiting, 200 s: past the default red thresholds
     assert delay < 1.0
     assert (SHOTS / "16-live-call.png").stat().st_size > 10_000
+
+
+def _set_thresholds(driver: webdriver.Chrome, base: str) -> dict[str, str]:
+    sign_in(driver, base, ADMIN[0], ADMIN[2])
+    driver.get(base + "live")
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_element(By.ID, "live-status").text == "live")
+    before = str(driver.find_element(By.CSS_SELECTOR, ".tile[data-queue=sales]")
+                 .get_attribute("class"))
+    for name, value in (("wait_amber_s", "30"), ("wait_red_s", "600"),
+                        ("waiting_amber", "2"), ("waiting_red", "20")):
+        field = driver.find_element(By.NAME, name)
+        field.clear()
+        field.send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "#live-thresholds button.primary").click()
+    WebDriverWait(driver, 10).until(
+        lambda d: "thresholds saved" in d.find_element(By.ID, "live-thresholds").text)
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_element(By.ID, "live-status").text == "live")
+    _shot(driver, "17-live-thresholds")
+    after = str(driver.find_element(By.CSS_SELECTOR, ".tile[data-queue=sales]")
+                .get_attribute("class"))
+    driver.get("about:blank")
+    return {"before": before, "after": after}
+
+
+async def test_an_admin_sets_the_thresholds_in_the_page(
+        dashboard: Dashboard, browser: webdriver.Chrome) -> None:
+    quiet = {"sales": {**QUEUES["sales"], "waiting": 2, "longest_s": 45.0}}
+    publisher = LivePublisher(dashboard.store.engine, "a", lambda: payload([], quiet))
+    publisher.start()
+    try:
+        seen = await asyncio.to_thread(_set_thresholds, browser, dashboard.url)
+    finally:
+        await publisher.close()
+    assert "ok" in seen["before"].split()  # defaults: amber at 60 s or 3 waiting
+    assert "amber" in seen["after"].split()  # 45 s past 30, 2 waiting reaches 2

@@ -41,7 +41,8 @@ QUERY = {"/calls": [*_FILTERS, "page"], "/calls.csv": _FILTERS,
          "/flows/{flow}/heat.svg": ["since", "until", "days"],
          "/calls/{call_id}/diagram.svg": ["flow"]}
 _ALL = sorted({name for names in QUERY.values() for name in names})
-FORM = {"/users": ["name", "role", "password"], "/users/{name}": ["action", "role"],
+FORM = {"/users": ["name", "role", "password", "interface"], "/users/{name}": ["action", "role"],
+        "/live/thresholds": ["wait_amber_s", "wait_red_s", "waiting_amber", "waiting_red"],
         "/login": ["name", "password", "next", "csrf_token"]}
 #: Path parameters are filled with a value that exists, then with each hostile one.
 EXISTING = {"call_id": "c9", "flow": "main", "name": "bob"}

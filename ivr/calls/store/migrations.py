@@ -52,11 +52,18 @@ def _live_state(conn: Connection) -> None:
     schema.live_state.create(conn)
 
 
+def _agents_and_settings(conn: Connection) -> None:
+    for table in (schema.agent_interfaces, schema.dashboard_settings):
+        table.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "calls, call timeline, dashboard users and sessions", _initial),
     Migration(2, "dashboard login attempts (throttling and lock-out)", _login_attempts),
     Migration(3, "callback requests and their status history", _callbacks),
     Migration(4, "live state each service instance publishes for the wallboard", _live_state),
+    Migration(5, "agent logins' queue interfaces; settings changed in the dashboard",
+              _agents_and_settings),
 )
 
 

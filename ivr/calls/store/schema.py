@@ -209,3 +209,24 @@ live_state = Table(
     Column("payload", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+agent_interfaces = Table(
+    "agent_interfaces",
+    metadata,
+    # An ``agent`` login's queue member interface (``PJSIP/alice``): the dashboard shows that
+    # agent the calls Asterisk rings on it, and nothing else.
+    Column("user_name", String(64), ForeignKey("users.name", ondelete="CASCADE"),
+           primary_key=True),
+    Column("interface", String(128), nullable=False, unique=True),
+)
+
+dashboard_settings = Table(
+    "dashboard_settings",
+    metadata,
+    # What an admin changed in the dashboard (e.g. the wallboard thresholds), by name; a
+    # setting without a row takes its value from ivr.toml.
+    Column("name", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)

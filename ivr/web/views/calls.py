@@ -22,7 +22,9 @@ from ivr.calls.query import (
 from ivr.calls.record import CallRecord
 from ivr.flows.graph import ENTRY
 from ivr.flows.graph_path import flows_entered, hops
+from ivr.web import auth
 from ivr.web.app_keys import CONFIG, FLOWS, STORE, TZ
+from ivr.web.views.agent import owns
 
 PER_PAGE = 25
 #: Pages beyond this are refused (the filters narrow a search; nobody pages that far).
@@ -79,9 +81,12 @@ async def _record(request: web.Request) -> CallRecord:
     record = await request.app[STORE].get(call_id) if call_id else None
     if record is None:
         raise web.HTTPNotFound(text="no such call")
+    if auth.session_of(request).user.is_agent and not await owns(request, record):
+        raise web.HTTPForbidden(text="an agent sees only the calls handed to them")
     return record
 
 
+@auth.for_agents
 async def call_detail(request: web.Request) -> web.StreamResponse:
     """One call's journey."""
     record = await _record(request)
@@ -109,6 +114,7 @@ def _recording_path(request: web.Request, record: CallRecord) -> Path | None:
     return path
 
 
+@auth.for_agents
 async def call_recording(request: web.Request) -> web.StreamResponse:
     """The call's voicemail as WAV (with range requests, so the player can seek)."""
     path = _recording_path(request, await _record(request))
@@ -123,6 +129,7 @@ def _flows_of(record: CallRecord) -> list[str]:
     return [record.flow, *(f for f in entered if f != record.flow)]
 
 
+@auth.for_agents
 async def call_diagram(request: web.Request) -> web.StreamResponse:
     """One flow the call went through (``?flow=``, default its own) as SVG, its path lit."""
     record = await _record(request)

@@ -82,12 +82,15 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if user is None:
         return _form(request, "Wrong name or password.", 401)
     token, _session = await request.app[auth.SESSIONS_KEY].create(user, dt.datetime.now(dt.UTC))
-    response = web.HTTPSeeOther(_safe_next(str(form.get("next", ""))))
+    # An agent may open nothing but its own page, wherever the login form meant to go.
+    target = "/agent" if user.is_agent else _safe_next(str(form.get("next", "")))
+    response = web.HTTPSeeOther(target)
     auth.set_session_cookie(response, token, request.app[CONFIG].web.secure_cookies)
     response.del_cookie(auth.LOGIN_CSRF_COOKIE, path="/login")
     raise response
 
 
+@auth.for_agents
 async def logout(request: web.Request) -> web.StreamResponse:
     """End the session (POST with the CSRF token, like every change)."""
     token = request.cookies.get(auth.COOKIE)
@@ -98,9 +101,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-async def home(_request: web.Request) -> web.StreamResponse:
-    """The calls list is the front page."""
-    raise web.HTTPSeeOther("/calls")
+@auth.for_agents
+async def home(request: web.Request) -> web.StreamResponse:
+    """The calls list is the front page (an agent's is its hand-off page)."""
+    raise web.HTTPSeeOther("/agent" if auth.session_of(request).user.is_agent else "/calls")
 
 
 def routes(app: web.Application) -> None:

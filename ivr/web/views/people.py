@@ -34,7 +34,8 @@ async def add_user(request: web.Request) -> web.StreamResponse:
     name = str(form.get("name", "")).strip()
     try:
         await request.app[USERS].add(name, str(form.get("role", "supervisor")),
-                                     str(form.get("password", "")))
+                                     str(form.get("password", "")),
+                                     str(form.get("interface", "")).strip() or None)
     except UserError as exc:
         return await _page(request, error=str(exc), status=400)
     return await _page(request, message=f"added {name}")
