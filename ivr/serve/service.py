@@ -8,26 +8,37 @@ import logging
 import signal
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
 
 from ivr.agi.channel import AgiChannel, ChannelHungUp
 from ivr.agi.server import AgiLimits, AgiServer
-from ivr.agi.session import CallSession, EngineCall, SessionDeps, flow_variables
 from ivr.ami.client import AmiClient
 from ivr.ami.queues import AfterIvrResult
 from ivr.callbacks.service import Callbacks
 from ivr.calls.store.base import CallStore
 from ivr.config import Config
 from ivr.flows.flowset import FlowSet
+from ivr.interpreter.agi_transport import AgiTransport, SpeechTurn, flow_variables
+from ivr.interpreter.session import CallSession, EngineCall, SessionDeps
 from ivr.live.publisher import LivePublisher
 from ivr.live.state import payload, queue_figures, where_now
 from ivr.serve.flows import FlowsHolder, Loader
 from ivr.serve.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
+
+
+class LiveSpeech(SpeechTurn, Protocol):
+    """Speech turns with their AudioSocket listener and models (``SpeechTurns``)."""
+
+    async def start(self) -> None:
+        """Listen for AudioSocket and load every model before the first call."""
+
+    async def close(self) -> None:
+        """Stop listening for AudioSocket."""
 
 
 class MakeCall:
@@ -72,7 +83,7 @@ class IvrService:
         *,
         store: CallStore | None = None,
         ami: AmiClient | None = None,
-        speech: Any = None,
+        speech: LiveSpeech | None = None,
         default_flow: str = "main",
         instance: str | None = None,
         housekeeping: Callable[[], Coroutine[Any, Any, None]] | None = None,
@@ -92,9 +103,9 @@ class IvrService:
                            getattr(store, "pending", None))
         self._metrics_runner: web.AppRunner | None = None
         self.stats = ServiceStats()
-        self.deps = SessionDeps(
-            recordings_dir=config.recordings_dir.resolve(), store=store, ami=ami, speech=speech
-        )
+        self.recordings_dir = config.recordings_dir.resolve()
+        self.speech = speech
+        self.deps = SessionDeps(store=store, ami=ami)
         self.callbacks = callbacks
         if callbacks is not None:
             self.deps.callbacks = callbacks.intake
@@ -125,10 +136,8 @@ class IvrService:
     async def start(self) -> None:
         """Open the HTTP client, start AMI, the flow watcher and the FastAGI listener."""
         self.deps.http = aiohttp.ClientSession()
-        speech_service = getattr(self.deps.speech, "service", None)
-        if speech_service is not None:
-            await speech_service.server.start()
-            await speech_service.warm_up()
+        if self.speech is not None:
+            await self.speech.start()
         if self.ami is not None:
             await self.ami.start()
         if self.callbacks is not None:
@@ -164,9 +173,8 @@ class IvrService:
             await self.ami.close()
         if self.deps.http is not None:
             await self.deps.http.close()
-        speech_service = getattr(self.deps.speech, "service", None)
-        if speech_service is not None:
-            await speech_service.server.close()
+        if self.speech is not None:
+            await self.speech.close()
         if self.store is not None:
             await self.store.close()
 
@@ -201,7 +209,8 @@ class IvrService:
         record = call.record
         self.active[record.call_id] = call
         try:
-            record = await CallSession(channel, call, self.deps).run()
+            transport = AgiTransport(channel, self.recordings_dir, self.speech)
+            record = await CallSession(transport, call, self.deps).run()
         finally:
             self.active.pop(call.record.call_id, None)
             self.stats.calls_finished += 1

@@ -14,9 +14,10 @@ from pydantic import ValidationError
 
 from ivr.agi.channel import AgiChannel, ReplyTimeout
 from ivr.agi.server import AgiLimits, AgiServer
-from ivr.agi.session import CallSession, SessionDeps
 from ivr.config import load_config
 from ivr.flows.engine import Call
+from ivr.interpreter.agi_transport import AgiTransport
+from ivr.interpreter.session import CallSession, SessionDeps
 from tests.agi.helpers import RECORDINGS, FakeAsterisk, flowset, header
 from tests.agi.memstore import MemoryStore
 
@@ -45,14 +46,14 @@ async def refused(peer: FakeAsterisk) -> bool:
 async def flows_server(limits: AgiLimits) -> AsyncIterator[tuple[AgiServer, MemoryStore]]:
     """The real engine and session behind a listener with *limits*; records in memory."""
     store = MemoryStore()
-    deps = SessionDeps(recordings_dir=RECORDINGS, store=store)
+    deps = SessionDeps(store=store)
     flows = flowset()
 
     async def handler(channel: AgiChannel) -> None:
         request = channel.request
         call = Call(flows, request.script, call_id=request.uniqueid, caller=request.caller,
                     dnid=request.dnid)
-        await CallSession(channel, call, deps).run()
+        await CallSession(AgiTransport(channel, RECORDINGS), call, deps).run()
 
     async with AgiServer(handler, port=0, limits=limits) as server:
         yield server, store
