@@ -12,28 +12,19 @@ import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ivr.flows.flowset import FlowSet
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.model import FlowFile
 from ivr.flows.nodes import Node
 from ivr.flows.problems import FlowErrors, Problem, did_you_mean
+from ivr.flows.validate import check
 from ivr.flows.yamlread import DocPath, Mark, Positions, parse_text
 
 __all__ = ["DocPath", "LoadedFlowSet", "Mark", "Positions", "load_flowset", "parse_flowset"]
-
-
-@dataclass(frozen=True)
-class LoadedFlowSet(FlowSet):
-    """A FlowSet that remembers where each part was written (for validation messages)."""
-
-    positions: Positions = field(default_factory=Positions)
-    #: Where ``file:`` prompts live; ``None`` means ``recordings/`` beside the main file.
-    recordings_dir: Path | None = None
 
 
 def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSet:
@@ -78,8 +69,6 @@ def _load(path: Path, recordings_dir: Path | None) -> LoadedFlowSet:
     flowset = _validate(data, version, tuple(texts), positions)
     if recordings_dir is not None:
         flowset = dataclasses.replace(flowset, recordings_dir=recordings_dir)
-    from ivr.flows.validate import check  # here: validate imports this module's types
-
     found = check(flowset)
     if any(p.severity == "error" for p in found):
         raise FlowErrors(found)
@@ -95,8 +84,6 @@ def _parse(text: str, filename: str) -> LoadedFlowSet:
     data = data if isinstance(data, dict) else {}
     version = hashlib.sha256(text.encode()).hexdigest()[:12]
     flowset = _validate(data, version, (), positions)
-    from ivr.flows.validate import check
-
     found = check(flowset)
     if any(p.severity == "error" for p in found):
         raise FlowErrors(found)

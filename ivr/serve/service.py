@@ -19,7 +19,7 @@ from ivr.ami.client import AmiClient
 from ivr.ami.queues import AfterIvrResult
 from ivr.callbacks.service import Callbacks
 from ivr.calls.store.base import CallStore
-from ivr.config import Config
+from ivr.config import AgiConfig, Config
 from ivr.flows.flowset import FlowSet
 from ivr.interpreter.agi_transport import AgiTransport, SpeechTurn, flow_variables
 from ivr.interpreter.session import CallSession, EngineCall, SessionDeps
@@ -29,6 +29,12 @@ from ivr.serve.flows import FlowsHolder, Loader
 from ivr.serve.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
+
+
+def agi_limits(config: AgiConfig) -> AgiLimits:
+    """The limits an ``[agi]`` config section sets on the FastAGI listener."""
+    return AgiLimits(allow=tuple(config.allow), max_sessions=config.max_sessions,
+                     reply_timeout_s=config.reply_timeout_s)
 
 
 class LiveSpeech(SpeechTurn, Protocol):
@@ -110,7 +116,7 @@ class IvrService:
         if callbacks is not None:
             self.deps.callbacks = callbacks.intake
         self.server = AgiServer(self.handle, config.agi.host, config.agi.port,
-                                limits=AgiLimits.from_config(config.agi))
+                                limits=agi_limits(config.agi))
         self._watcher: asyncio.Task[None] | None = None
         if ami is not None and store is not None:
             ami.on_after_ivr = self._after_ivr

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ivr.flows import nodes as n
 from ivr.flows.checks.walk import (
@@ -28,12 +28,11 @@ from ivr.flows.checks.walk import (
     prompts,
     resolve,
 )
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.parts import PromptPart
 from ivr.flows.problems import Problem
 from ivr.flows.template import TemplateError, root, template_fields
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import DocPath, LoadedFlowSet
+from ivr.flows.yamlread import DocPath
 
 #: Set on every call before the first node.
 BUILTINS = frozenset({"caller", "dnid", "language", "call_id"})

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
 from ivr.flows import nodes as n
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.parts import BuiltinText, PromptPart
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import DocPath, LoadedFlowSet
-    from ivr.flows.problems import Problem
+from ivr.flows.problems import Problem
+from ivr.flows.yamlread import DocPath
 
 #: Fields that hold prompts, wherever they appear.
 PROMPT_FIELDS = frozenset({
@@ -124,8 +123,6 @@ def prompt_parts(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str | Non
 def at(flowset: LoadedFlowSet, path: DocPath, message: str, hint: str | None = None,
        severity: str = "error", key: bool = False) -> Problem:
     """A problem positioned at *path* (its key when *key*)."""
-    from ivr.flows.problems import Problem
-
     mark = flowset.positions.key(path) if key else flowset.positions.value(path)
     return Problem(mark.file, mark.line, mark.col, message, hint,
                    "warning" if severity == "warning" else "error")
