@@ -25,6 +25,8 @@ from ivr.interpreter.transport import CallerGone, Line, TransportFailed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: The key rule of a question that listens only for words: no key is taken.
+WORDS_ONLY = fx.DigitSpec(valid_keys="")
 
 
 class SpeechTurn(Protocol):
@@ -105,7 +107,9 @@ class AgiTransport:
             event = await self._speech(effect) if self._hears(effect) else None
             if event is not None:
                 return event
-            spec = effect.digits or fx.DigitSpec()
+            # A question for words only takes no keys, as the speech path (ivr.speech.listen)
+            # and the simulated phone ignore them: without a model it ends in silence.
+            spec = effect.digits or WORDS_ONLY
             first = await play(self.channel, effect.prompts, self.recordings_dir,
                                escape_keys(effect))
             return await collect_digits(self.channel, spec, first)

@@ -30,6 +30,8 @@ class AgiPhone:
         self.keys = ""
         #: Keys of the entry in progress were given (the next timeout ends it, not the call).
         self.entered = False
+        #: The keys the last prompt listened for: the question's keys, as far as Asterisk knows.
+        self.listens_for = ""
         self.variables: dict[str, str] = {}
         self.commands: list[list[str]] = []
 
@@ -61,13 +63,14 @@ class AgiPhone:
             return self._wait_for_digit()
         if verb == "RECORD FILE":
             self.keys, self.entered = "", False
-            return f"200 result=0 (timeout) endpos={RECORDED_ENDPOS}"
+            return f"200 result=0 endpos={RECORDED_ENDPOS}"
         if verb == "SET VARIABLE":
             self.variables[command[2]] = command[3]
         return "200 result=1"
 
     def _prompt(self, escape: str) -> str:
         self.entered = False
+        self.listens_for = escape
         while self.keys:
             key, self.keys = self.keys[0], self.keys[1:]
             if key in escape:
@@ -89,5 +92,5 @@ class AgiPhone:
                 self.entered = False
                 return "200 result=0"  # silence (words are not heard without speech)
         key, self.keys = self.keys[0], self.keys[1:]
-        self.entered = True
+        self.entered = self.entered or key in self.listens_for
         return f"200 result={ord(key)}"

@@ -47,18 +47,28 @@ class Journey:
                    dict(record.variables), lookups)
 
 
-async def over_simulator(flowset: FlowSet, flow: str, words: list[str]) -> Journey:
+async def over_simulator(flowset: FlowSet, flow: str, words: list[str],
+                         at: dt.datetime = AT) -> Journey:
     """The journey ``ivr simulate FLOW -i WORD …`` takes."""
-    sim = await run_flow(flowset, flow, scripted(words), at=AT, caller="0212345678",
+    sim = await run_flow(flowset, flow, scripted(words), at=at, caller="0212345678",
                          dnid="1000", call_id="diff.1")
     return Journey.of(sim.call.record)
 
 
-async def over_fastagi(flowset: FlowSet, flow: str, words: list[str]) -> Journey:
+async def simulate(flowset: FlowSet, flow: str, words: list[str],
+                   like: CallRecord) -> Journey:
+    """The journey ``ivr simulate`` gives for the call *like* (same id, caller, time)."""
+    sim = await run_flow(flowset, flow, scripted(words), at=like.started_at,
+                         caller=like.caller, dnid=like.dnid, call_id=like.call_id)
+    return Journey.of(sim.call.record)
+
+
+async def over_fastagi(flowset: FlowSet, flow: str, words: list[str],
+                       at: dt.datetime = AT) -> Journey:
     """The journey the FastAGI service takes for a caller saying *words* on Asterisk."""
     records: list[CallRecord] = []
     async with aiohttp.ClientSession() as http:
-        deps = SessionDeps(http=http, clock=lambda: AT, queues={})
+        deps = SessionDeps(http=http, clock=lambda: at, queues={})
 
         async def handler(channel: AgiChannel) -> None:
             request = channel.request
