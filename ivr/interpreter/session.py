@@ -24,6 +24,7 @@ import aiohttp
 
 from ivr.ami.client import AmiClient
 from ivr.ami.messages import AmiError
+from ivr.calls.outcome import HANDOFF, OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.calls.store.base import CallStore
 from ivr.flows import effects as fx
@@ -33,8 +34,6 @@ from ivr.interpreter.transport import CallerGone, Transport, TransportFailed
 
 log = logging.getLogger(__name__)
 
-#: Outcomes after which the dialplan puts the caller in front of a person.
-HANDOFF_OUTCOMES = frozenset({"queue", "transfer", "voicemail", "callback", "error"})
 
 
 class EngineCall(Protocol):
@@ -139,7 +138,7 @@ class CallSession:
             await self._hung_up()
         except Exception:
             log.exception("call %s failed", record.call_id)
-            record.outcome = record.outcome or "error"
+            record.outcome = record.outcome or OutcomeKind.ERROR
             if not self.transport.hung_up:
                 await self._try_set("IVR_OUTCOME", "error")
         finally:
@@ -213,12 +212,12 @@ class CallSession:
                 log.exception("callback request of %s NOT stored", self.call.record.call_id)
         for name, value in channel_variables(finish, self.call.record).items():
             await self.transport.set_variable(name, value)
-        if finish.outcome.kind == "hangup":
+        if finish.outcome.kind == OutcomeKind.HANGUP:
             await self.transport.hangup()
         await self._after_finish(finish, hung_up=False)
 
     async def _after_finish(self, finish: fx.Finish, hung_up: bool) -> None:
-        if hung_up or finish.outcome.kind not in HANDOFF_OUTCOMES:
+        if hung_up or finish.outcome.kind not in HANDOFF:
             return
         ami = self.deps.ami
         if ami is None:
