@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,30 @@ def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSe
 def parse_flowset(text: str, filename: str = "flows.yaml") -> LoadedFlowSet:
     """Load flows from *text* (includes resolve against the current directory)."""
     return _guarded(filename, lambda: _parse(text, filename))
+
+
+#: When each flow file was last changed: (path, mtime in ns, size), -1s for a missing file.
+Stamp = tuple[tuple[str, int, int], ...]
+
+
+def files_stamp(path: Path, sources: Iterable[Path] = ()) -> Stamp:
+    """Stamp *path*, the files it included (*sources*) and, for a folder, its YAML files.
+
+    The service's reload and the dashboard both compare stamps, so an edit to an
+    included file is noticed as well as one to the main file.
+    """
+    files = {path, *sources}
+    if path.is_dir():
+        files.update(path.rglob("*.yaml"))
+    out = []
+    for file in sorted(files):
+        try:
+            st = file.stat()
+        except OSError:
+            out.append((str(file), -1, -1))
+            continue
+        out.append((str(file), st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 def _guarded(filename: str, load: Callable[[], LoadedFlowSet]) -> LoadedFlowSet:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -124,7 +124,7 @@ class CallSession:
         """Run the call to its end and return the finished record."""
         record = self.call.record
         effects = self.call.start(self.deps.clock())  # stamps started_at before the first write
-        await self._store("begin", record)
+        await self._store("begin", lambda store: store.begin(record))
         try:
             while True:
                 # Stored before the effects run, so a crash while the caller listens
@@ -144,7 +144,7 @@ class CallSession:
         finally:
             record.ended_at = record.ended_at or self.deps.clock()
             await self._flush()
-            await self._store("finish", record)
+            await self._store("finish", lambda store: store.finish(record))
         return record
 
     async def _hung_up(self) -> None:
@@ -239,17 +239,18 @@ class CallSession:
     async def _flush(self) -> None:
         entries = self.call.drain_timeline()
         if entries and self.deps.store is not None:
-            await self._store("append", self.call.record.call_id, entries)
+            call_id = self.call.record.call_id
+            await self._store("append", lambda store: store.append(call_id, entries))
 
-    async def _store(self, method: str, *args: object) -> None:
+    async def _store(self, what: str, write: Callable[[CallStore], Awaitable[None]]) -> None:
         store = self.deps.store
         if store is None:
             return
         try:
-            await getattr(store, method)(*args)
+            await write(store)
         except Exception:
             # A failing store must not hang up on the caller; the error is logged loudly.
-            log.exception("call store %s failed for %s", method, self.call.record.call_id)
+            log.exception("call store %s failed for %s", what, self.call.record.call_id)
 
     async def _try_set(self, name: str, value: str) -> None:
         with contextlib.suppress(CallerGone, TransportFailed):
