@@ -14,6 +14,7 @@ command and its arguments into one line that no argument can break out of.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
@@ -288,6 +289,17 @@ def parse_request_block(block: str) -> AgiRequest:
     if "agi_request" not in env and "agi_network_script" not in env:
         raise RemoteProtocolError("AGI header block without agi_request")
     return AgiRequest(env=MappingProxyType(env))
+
+
+def encode_request(env: Mapping[str, str]) -> bytes:
+    """Encode a request header block as Asterisk writes it: ``agi_name: value`` lines, a blank line.
+
+    Names may be given with or without their ``agi_`` prefix; values are written raw
+    (as ``setup_env`` in res_agi.c does), so a test can send what a caller can put there.
+    The tests, the bench peer and the demo callers all place calls with this one encoder.
+    """
+    lines = (f"{k if k.startswith('agi_') else 'agi_' + k}: {v}\n" for k, v in env.items())
+    return "".join(lines).encode("utf-8") + b"\n"
 
 
 def quote_argument(value: str) -> str:

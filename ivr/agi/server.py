@@ -9,6 +9,7 @@ propagated into the event loop.
 :class:`AgiLimits` bounds what a peer can hold: only allow-listed addresses get
 past ``accept`` (default: loopback), at most ``max_sessions`` connections run at
 once, and every command's reply has a deadline (see :meth:`AgiChannel.command`).
+``[agi]`` in the config sets them (``ivr.serve.service.agi_limits``).
 Refusals are logged through :class:`~ivr.ratelimit.RateLimitedLog`, so a flood
 of them costs a few lines a minute.
 """
@@ -25,7 +26,6 @@ from typing import Final
 
 from ivr.agi.channel import REPLY_TIMEOUT_S, AgiChannel, ChannelHungUp
 from ivr.agi.protocol import ProtocolError, RemoteProtocolError, RequestParser
-from ivr.config import AgiConfig
 from ivr.ratelimit import RateLimitedLog
 
 log = logging.getLogger(__name__)
@@ -49,14 +49,6 @@ class AgiLimits:
     reply_timeout_s: float = REPLY_TIMEOUT_S
     #: Seconds a new connection has to send its whole header block.
     header_timeout_s: float = HEADER_TIMEOUT_S
-
-    @classmethod
-    def from_config(cls, config: AgiConfig) -> AgiLimits:
-        """The limits an ``[agi]`` config section sets."""
-        return cls(
-            allow=tuple(config.allow), max_sessions=config.max_sessions,
-            reply_timeout_s=config.reply_timeout_s,
-        )
 
     def allows(self, peer: object) -> bool:
         """True when *peer* (a socket's ``peername``) is inside one of the allowed networks."""

@@ -13,7 +13,7 @@ import contextlib
 import random
 from dataclasses import dataclass, field
 
-from ivr.agi.protocol import split_like_asterisk
+from ivr.agi.protocol import encode_request, split_like_asterisk
 
 
 @dataclass
@@ -60,23 +60,13 @@ def answer(words: list[str], script: CallScript) -> str:
 
 def header(script_name: str, n: int) -> bytes:
     """Build the ``agi_*`` block of call number *n*."""
-    return (
-        "agi_network: yes\n"
-        f"agi_network_script: {script_name}\n"
-        f"agi_request: agi://127.0.0.1/{script_name}\n"
-        f"agi_channel: PJSIP/bench-{n:08x}\n"
-        "agi_language: en\n"
-        "agi_type: PJSIP\n"
-        f"agi_uniqueid: bench.{n}\n"
-        "agi_version: 22.0.0\n"
-        f"agi_callerid: 555{n % 10000:04d}\n"
-        "agi_calleridname: Bench\n"
-        "agi_dnid: 1000\n"
-        "agi_context: ivr-inbound\n"
-        "agi_extension: s\n"
-        "agi_priority: 2\n"
-        "\n"
-    ).encode()
+    return encode_request({
+        "network": "yes", "network_script": script_name,
+        "request": f"agi://127.0.0.1/{script_name}", "channel": f"PJSIP/bench-{n:08x}",
+        "language": "en", "type": "PJSIP", "uniqueid": f"bench.{n}", "version": "22.0.0",
+        "callerid": f"555{n % 10000:04d}", "calleridname": "Bench", "dnid": "1000",
+        "context": "ivr-inbound", "extension": "s", "priority": "2",
+    })
 
 
 async def one_call(host: str, port: int, script_name: str, n: int, script: CallScript,

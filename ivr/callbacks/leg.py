@@ -17,8 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ivr.agi.channel import AgiChannel, ChannelHungUp
-from ivr.agi.media import KeyRules, collect_digits, play
-from ivr.agi.session import channel_name, handoff_header
 from ivr.ami.client import AmiClient
 from ivr.ami.messages import AmiError
 from ivr.callbacks.dispatcher import Dispatcher
@@ -26,6 +24,8 @@ from ivr.callbacks.intake import journey
 from ivr.callbacks.model import CallbackRequest
 from ivr.flows.effects import DigitSpec, Prompt
 from ivr.flows.events import Digits
+from ivr.interpreter.agi_media import collect_digits, play
+from ivr.interpreter.session import channel_name, handoff_header
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +88,10 @@ class CallbackLeg:
     async def _ask(self, channel: AgiChannel, request: CallbackRequest) -> str | None:
         prompt = Prompt(greeting(self.company, request), language=request.context.get(
             "language") or "en")
-        rules = KeyRules.from_spec(DigitSpec(min_digits=1, max_digits=1, valid_keys="12",
-                                             timeout_s=6))
+        spec = DigitSpec(min_digits=1, max_digits=1, valid_keys="12", timeout_s=6)
         for _try in range(2):
             first = await play(channel, (prompt,), self.recordings_dir, "12")
-            got = await collect_digits(channel, rules, first)
+            got = await collect_digits(channel, spec, first)
             if isinstance(got, Digits) and got.digits in ("1", "2"):
                 return got.digits
         return None

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, case, cast, func, select
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.query import CallFilter, conditions
 from ivr.calls.store import schema
 from ivr.calls.store.sql import SqlStore
@@ -87,17 +88,17 @@ async def compute_metrics(store: SqlStore, flt: CallFilter, tz: dt.tzinfo = dt.U
         per_hour = [(_as_datetime(h).astimezone(tz), int(n)) for h, n in await rows(
             select(hour, func.count()).where(*where).group_by(hour).order_by(hour))]
         dropoff = [(str(node), int(n)) for node, n in await rows(
-            select(c.outcome_node, func.count()).where(*where, c.outcome == "abandoned")
+            select(c.outcome_node, func.count()).where(*where, c.outcome == OutcomeKind.ABANDONED)
             .group_by(c.outcome_node).order_by(func.count().desc(), c.outcome_node))]
         queues = [(str(q), int(n), None if w is None else float(w)) for q, n, w in await rows(
             select(c.queue, func.count(), func.avg(c.queue_wait_s))
-            .where(*where, c.outcome == "queue").group_by(c.queue)
+            .where(*where, c.outcome == OutcomeKind.QUEUE).group_by(c.queue)
             .order_by(func.count().desc(), c.queue))]
         q_done, q_abandoned, q_wait = (await rows(
             select(func.count(c.after_ivr_status),
                    func.sum(case((c.after_ivr_status == "abandoned", 1), else_=0)),
                    func.avg(c.queue_wait_s))
-            .where(*where, c.outcome == "queue")))[0]
+            .where(*where, c.outcome == OutcomeKind.QUEUE)))[0]
         avg_ivr = (await rows(select(func.avg(c.ivr_seconds)).where(*where, finished)))[0][0]
         option = t.data["option"].as_string()
         joined = schema.timeline.join(schema.calls, t.call_id == c.call_id)
@@ -125,8 +126,8 @@ async def compute_metrics(store: SqlStore, flt: CallFilter, tz: dt.tzinfo = dt.U
         finished=done,
         calls_per_hour=per_hour,
         outcomes=outcomes,
-        containment_rate=_rate(outcomes.get("self_service", 0), done),
-        abandonment_rate=_rate(outcomes.get("abandoned", 0), done),
+        containment_rate=_rate(outcomes.get(OutcomeKind.SELF_SERVICE, 0), done),
+        abandonment_rate=_rate(outcomes.get(OutcomeKind.ABANDONED, 0), done),
         dropoff_by_node=dropoff,
         transfers_by_queue=queues,
         queue_abandonment_rate=_rate(int(q_abandoned or 0), int(q_done or 0)),

@@ -17,12 +17,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
+from ivr.calls.outcome import LOST, OutcomeKind
 from ivr.calls.store import schema
 from ivr.calls.store.sql import SqlStore
 
+#: The filter value for calls still running (no outcome yet).
+IN_PROGRESS = "in_progress"
 #: Outcomes a finished call can have, plus ``in_progress`` for calls still running.
-OUTCOMES = ("self_service", "queue", "transfer", "voicemail", "callback", "hangup",
-            "abandoned", "error", "interrupted", "in_progress")
+OUTCOMES = (*(kind.value for kind in OutcomeKind), IN_PROGRESS)
 
 
 @dataclass(frozen=True)
@@ -105,14 +107,14 @@ def conditions(flt: CallFilter) -> list[ColumnElement[bool]]:
         where.append(c.caller.contains(flt.caller, autoescape=True))
     if flt.flow:
         where.append(c.flow == flt.flow)
-    if flt.outcome == "in_progress":
+    if flt.outcome == IN_PROGRESS:
         where.append(c.outcome.is_(None))
     elif flt.outcome:
         where.append(c.outcome == flt.outcome)
     if flt.queue:
         where.append(c.queue == flt.queue)
     if flt.abandoned_at:
-        where.append(and_(c.outcome.in_(("abandoned", "interrupted")),
+        where.append(and_(c.outcome.in_(LOST),
                           c.outcome_node == flt.abandoned_at))
     if flt.min_ivr_s is not None:
         where.append(c.ivr_seconds >= flt.min_ivr_s)

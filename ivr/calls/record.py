@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from ivr.calls.outcome import OutcomeKind
+
 #: Kinds of timeline entry. ``data`` keys per kind are documented beside each.
 TimelineKind = Literal[
     "call_started",  # flow, flow_version, caller, dnid, language
@@ -63,7 +65,7 @@ class CallRecord:
     ended_at: datetime | None = None
     #: queue | transfer | voicemail | hangup | self_service | abandoned | error | callback;
     #: None while the call is in progress.
-    outcome: str | None = None
+    outcome: OutcomeKind | None = None
     outcome_node: str | None = None
     queue: str | None = None
     transfer_target: str | None = None

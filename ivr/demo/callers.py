@@ -18,7 +18,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.agi.protocol import split_like_asterisk
+from ivr.agi.protocol import encode_request, split_like_asterisk
 from ivr.bench.agi_peer import CallScript, answer
 from ivr.demo.queue import QueueEnd
 
@@ -122,7 +122,7 @@ def _header(call: DemoCall, n: int) -> bytes:
         "callerid": call.caller, "calleridname": "Demo caller", "dnid": "5550100",
         "context": "ivr-inbound", "extension": "s", "priority": "2",
     }
-    return "".join(f"agi_{k}: {v}\n" for k, v in env.items()).encode() + b"\n"
+    return encode_request(env)
 
 
 def _leave_message(target: Path) -> int | None:

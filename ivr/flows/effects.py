@@ -10,13 +10,9 @@ the caller names the node it belongs to, so a hang-up is attributed exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows.parts import Calendar
-
-OutcomeKind = Literal[
-    "queue", "transfer", "voicemail", "hangup", "self_service", "abandoned", "error", "callback"
-]
 
 
 @dataclass(frozen=True, slots=True)

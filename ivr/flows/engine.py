@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.flows.context import CallState
 from ivr.flows.effects import Answer, Blocking, Effect, Finish, Outcome
@@ -132,7 +133,8 @@ class Call:
             return []
         if isinstance(event, AdapterError):
             self._state.note("error", {"reason": event.reason})
-            return self._follow(End(Outcome("error", self._state.node_name, reason=event.reason)))
+            failed = Outcome(OutcomeKind.ERROR, self._state.node_name, reason=event.reason)
+            return self._follow(End(failed))
         answer = fit(pending, event)
         transition: Transition | None = None
         if answer is not None:
@@ -163,7 +165,7 @@ class Call:
             transition = self._enter(transition.target)
         node = self._state.node_name
         self._state.note("error", {"reason": "loop", "hops": MAX_HOPS})
-        self._end(Outcome("error", node, reason="loop: no caller input after many steps"))
+        self._end(Outcome(OutcomeKind.ERROR, node, reason="loop: no caller input after many steps"))
         assert self._outcome is not None
         return [*effects, Finish(self._outcome, self._channel_variables())]
 
@@ -174,7 +176,7 @@ class Call:
             _prefix, flow, *rest = target.split(":")
             node = rest[0] if rest else s.flowset.flows[flow].start
         if flow not in s.flowset.flows or node not in s.flowset.flows[flow].nodes:
-            return End(Outcome("error", s.node_name, reason=f"unknown target {target!r}"))
+            return End(Outcome(OutcomeKind.ERROR, s.node_name, reason=f"unknown target {target!r}"))
         s.flow_name, s.node_name = flow, node
         s.record.path.append(node)
         s.note("node_entered", {"kind": s.node.type, "flow": flow})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from ivr.flows import nodes as n
 from ivr.flows.dot import Digraph, Format, GraphvizError, HtmlLabel, html, html_label, run_dot
@@ -274,6 +275,8 @@ class _Builder:
             case n.Goto():
                 at = f" at {node.node}" if node.node else ""
                 details.append(f"go to flow {node.flow}{at}")
+            case _:
+                assert_never(node)  # a new node kind must be drawn (mypy checks)
         self._draw(name, kind, details, prompt, warn, tooltip=node.description)
         if isinstance(node, n.Collect) and node.sensitive:
             self.graph.node(name, color=_FAIL, penwidth="2.6")

@@ -1,6 +1,6 @@
 """Traffic drawn over a flow diagram: node fill by loss rate, edge pen width by share.
 
-The figures come from :mod:`ivr.calls.heatmap`; this module only turns an
+The figures come from :mod:`ivr.web.heatmap`; this module only turns an
 :class:`Overlay` (plain numbers per node and per edge) into DOT attributes, so
 the picture stays a pure function of its inputs.
 """

@@ -11,29 +11,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ivr.flows.flowset import FlowSet
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.model import FlowFile
 from ivr.flows.nodes import Node
 from ivr.flows.problems import FlowErrors, Problem, did_you_mean
+from ivr.flows.validate import check
 from ivr.flows.yamlread import DocPath, Mark, Positions, parse_text
 
 __all__ = ["DocPath", "LoadedFlowSet", "Mark", "Positions", "load_flowset", "parse_flowset"]
-
-
-@dataclass(frozen=True)
-class LoadedFlowSet(FlowSet):
-    """A FlowSet that remembers where each part was written (for validation messages)."""
-
-    positions: Positions = field(default_factory=Positions)
-    #: Where ``file:`` prompts live; ``None`` means ``recordings/`` beside the main file.
-    recordings_dir: Path | None = None
 
 
 def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSet:
@@ -48,6 +39,30 @@ def load_flowset(path: Path, recordings_dir: Path | None = None) -> LoadedFlowSe
 def parse_flowset(text: str, filename: str = "flows.yaml") -> LoadedFlowSet:
     """Load flows from *text* (includes resolve against the current directory)."""
     return _guarded(filename, lambda: _parse(text, filename))
+
+
+#: When each flow file was last changed: (path, mtime in ns, size), -1s for a missing file.
+Stamp = tuple[tuple[str, int, int], ...]
+
+
+def files_stamp(path: Path, sources: Iterable[Path] = ()) -> Stamp:
+    """Stamp *path*, the files it included (*sources*) and, for a folder, its YAML files.
+
+    The service's reload and the dashboard both compare stamps, so an edit to an
+    included file is noticed as well as one to the main file.
+    """
+    files = {path, *sources}
+    if path.is_dir():
+        files.update(path.rglob("*.yaml"))
+    out = []
+    for file in sorted(files):
+        try:
+            st = file.stat()
+        except OSError:
+            out.append((str(file), -1, -1))
+            continue
+        out.append((str(file), st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 def _guarded(filename: str, load: Callable[[], LoadedFlowSet]) -> LoadedFlowSet:
@@ -78,8 +93,6 @@ def _load(path: Path, recordings_dir: Path | None) -> LoadedFlowSet:
     flowset = _validate(data, version, tuple(texts), positions)
     if recordings_dir is not None:
         flowset = dataclasses.replace(flowset, recordings_dir=recordings_dir)
-    from ivr.flows.validate import check  # here: validate imports this module's types
-
     found = check(flowset)
     if any(p.severity == "error" for p in found):
         raise FlowErrors(found)
@@ -95,8 +108,6 @@ def _parse(text: str, filename: str) -> LoadedFlowSet:
     data = data if isinstance(data, dict) else {}
     version = hashlib.sha256(text.encode()).hexdigest()[:12]
     flowset = _validate(data, version, (), positions)
-    from ivr.flows.validate import check
-
     found = check(flowset)
     if any(p.severity == "error" for p in found):
         raise FlowErrors(found)

@@ -8,7 +8,6 @@ of the offending key, so ``ivr validate`` and a live reload report the same
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from ivr.flows.checks import (
     calendar,
@@ -19,12 +18,10 @@ from ivr.flows.checks import (
     taint,
     variables,
 )
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.problems import Problem
 
-if TYPE_CHECKING:  # the loader imports this module at run time
-    from ivr.flows.loader import LoadedFlowSet
-
-Rule = Callable[["LoadedFlowSet"], Iterator[Problem]]
+Rule = Callable[[LoadedFlowSet], Iterator[Problem]]
 
 RULES: tuple[Rule, ...] = (
     calendar.calendars,

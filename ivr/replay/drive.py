@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord
 from ivr.flows import effects as fx
 from ivr.flows import nodes as n
@@ -61,7 +62,8 @@ class Ending:
             return "unfinished"
         if self.queue or self.target:
             return f"{self.kind} {self.queue or self.target}"
-        if self.kind in ("abandoned", "error", "hangup") and self.node:
+        if self.node and self.kind in (OutcomeKind.ABANDONED, OutcomeKind.ERROR,
+                                       OutcomeKind.HANGUP):
             return f"{self.kind} at {self.node}"
         return self.kind
 
@@ -259,7 +261,7 @@ def _result(record: CallRecord, new_path: tuple[str, ...], new: Ending | None,
 def replay(flowset: FlowSet, record: CallRecord) -> CallResult:
     """Replay *record* through *flowset*; never raises for what the record cannot tell."""
     old_path, old = tuple(record.path), _old(record)
-    if record.outcome in (None, "interrupted"):
+    if record.outcome in (None, OutcomeKind.INTERRUPTED):
         return _result(record, (), None, "not_replayable",
                        reason="the recorded call did not finish (cut off or in progress)")
     if record.flow not in flowset.flows:

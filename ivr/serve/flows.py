@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ivr.flows.flowset import FlowSet
+from ivr.flows.loader import Stamp, files_stamp
 
 log = logging.getLogger(__name__)
 
@@ -31,36 +32,44 @@ class FlowsHolder:
         #: Rejected reloads and their messages, newest last (for status pages and tests).
         self.rejected: list[str] = []
         self._stamp = self._fingerprint()
+        self._pending: set[asyncio.Task[bool]] = set()
 
-    def _files(self) -> list[Path]:
-        files = {self.path, *self.current.sources}
-        if self.path.is_dir():
-            files.update(self.path.rglob("*.yaml"))
-        return sorted(files)
-
-    def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
-        out = []
-        for file in self._files():
-            try:
-                st = file.stat()
-            except OSError:
-                out.append((str(file), -1, -1))
-                continue
-            out.append((str(file), st.st_mtime_ns, st.st_size))
-        return tuple(out)
+    def _fingerprint(self) -> Stamp:
+        return files_stamp(self.path, self.current.sources)
 
     def reload(self) -> bool:
-        """Load the flows again; return True when a new version is now current."""
+        """Load the flows again (blocking); return True when a new version is now current."""
         self._stamp = self._fingerprint()
+        return self._swap(self._attempt())
+
+    async def reload_off_loop(self) -> bool:
+        """:meth:`reload` with the files read and parsed in a worker thread.
+
+        Parsing and checking a large flow file takes milliseconds to seconds; calls on
+        the event loop must not wait for it. Only the swap happens on the loop.
+        """
+        self._stamp = await asyncio.to_thread(self._fingerprint)
+        return self._swap(await asyncio.to_thread(self._attempt))
+
+    def reload_soon(self) -> None:
+        """Start :meth:`reload_off_loop` from a signal handler (SIGHUP)."""
+        task = asyncio.get_running_loop().create_task(self.reload_off_loop(), name="flows-reload")
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    def _attempt(self) -> FlowSet | str:
         try:
-            fresh = self._load(self.path)
+            return self._load(self.path)
         except Exception as exc:  # the loader's FlowErrors, or a file that vanished mid-edit
-            message = str(exc)
-            self.rejected.append(message)
+            return str(exc)
+
+    def _swap(self, fresh: FlowSet | str) -> bool:
+        if isinstance(fresh, str):
+            self.rejected.append(fresh)
             log.error(
                 "flows reload REJECTED, still serving version %s:\n%s",
                 self.current.version,
-                message,
+                fresh,
             )
             return False
         if fresh.version == self.current.version:
@@ -74,8 +83,8 @@ class FlowsHolder:
         return self._fingerprint() != self._stamp
 
     async def watch(self, interval_s: float = 0.5) -> None:
-        """Reload whenever a flow file changes (runs until cancelled)."""
+        """Reload whenever a flow file changes (until cancelled), reading files off the loop."""
         while True:
             await asyncio.sleep(interval_s)
-            if self.changed():
-                self.reload()
+            if await asyncio.to_thread(self.changed):
+                await self.reload_off_loop()

@@ -8,20 +8,21 @@ import logging
 import signal
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
 
 from ivr.agi.channel import AgiChannel, ChannelHungUp
 from ivr.agi.server import AgiLimits, AgiServer
-from ivr.agi.session import CallSession, EngineCall, SessionDeps, flow_variables
 from ivr.ami.client import AmiClient
 from ivr.ami.queues import AfterIvrResult
 from ivr.callbacks.service import Callbacks
 from ivr.calls.store.base import CallStore
-from ivr.config import Config
+from ivr.config import AgiConfig, Config
 from ivr.flows.flowset import FlowSet
+from ivr.interpreter.agi_transport import AgiTransport, SpeechTurn, flow_variables
+from ivr.interpreter.session import CallSession, EngineCall, SessionDeps
 from ivr.live.agents import AgentRings
 from ivr.live.publisher import LivePublisher
 from ivr.live.state import payload, queue_figures, where_now
@@ -29,6 +30,39 @@ from ivr.serve.flows import FlowsHolder, Loader
 from ivr.serve.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
+
+
+def agi_limits(config: AgiConfig) -> AgiLimits:
+    """The limits an ``[agi]`` config section sets on the FastAGI listener."""
+    return AgiLimits(allow=tuple(config.allow), max_sessions=config.max_sessions,
+                     reply_timeout_s=config.reply_timeout_s)
+
+
+def _remove_sighup(loop: asyncio.AbstractEventLoop) -> None:
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.remove_signal_handler(signal.SIGHUP)
+
+
+def _in_background(stack: contextlib.AsyncExitStack, work: Coroutine[Any, Any, None],
+                   name: str) -> None:
+    """Run *work* as a task that the stack cancels (and waits for) on close."""
+    task = asyncio.create_task(work, name=name)
+
+    async def stop() -> None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    stack.push_async_callback(stop)
+
+
+class LiveSpeech(SpeechTurn, Protocol):
+    """Speech turns with their AudioSocket listener and models (``SpeechTurns``)."""
+
+    async def start(self) -> None:
+        """Listen for AudioSocket and load every model before the first call."""
+
+    async def close(self) -> None:
+        """Stop listening for AudioSocket."""
 
 
 class MakeCall:
@@ -73,7 +107,7 @@ class IvrService:
         *,
         store: CallStore | None = None,
         ami: AmiClient | None = None,
-        speech: Any = None,
+        speech: LiveSpeech | None = None,
         default_flow: str = "main",
         instance: str | None = None,
         housekeeping: Callable[[], Coroutine[Any, Any, None]] | None = None,
@@ -87,21 +121,20 @@ class IvrService:
         self.default_flow = default_flow
         self.instance = instance
         self._housekeeping = housekeeping
-        self._background: list[asyncio.Task[None]] = []
+        self._stack: contextlib.AsyncExitStack | None = None
         self.metrics = ServiceMetrics()
         self.metrics.watch(lambda: len(self.flows.rejected), lambda: self.flows.current.version,
                            getattr(store, "pending", None))
         self._metrics_runner: web.AppRunner | None = None
         self.stats = ServiceStats()
-        self.deps = SessionDeps(
-            recordings_dir=config.recordings_dir.resolve(), store=store, ami=ami, speech=speech
-        )
+        self.recordings_dir = config.recordings_dir.resolve()
+        self.speech = speech
+        self.deps = SessionDeps(store=store, ami=ami)
         self.callbacks = callbacks
         if callbacks is not None:
             self.deps.callbacks = callbacks.intake
         self.server = AgiServer(self.handle, config.agi.host, config.agi.port,
-                                limits=AgiLimits.from_config(config.agi))
-        self._watcher: asyncio.Task[None] | None = None
+                                limits=agi_limits(config.agi))
         if ami is not None and store is not None:
             ami.on_after_ivr = self._after_ivr
         #: Calls in the IVR now, by call id (the wallboard's "where are callers now").
@@ -136,51 +169,57 @@ class IvrService:
         return port
 
     async def start(self) -> None:
-        """Open the HTTP client, start AMI, the flow watcher and the FastAGI listener."""
-        self.deps.http = aiohttp.ClientSession()
-        speech_service = getattr(self.deps.speech, "service", None)
-        if speech_service is not None:
-            await speech_service.server.start()
-            await speech_service.warm_up()
+        """Open the HTTP client, start AMI, the flow watcher and the FastAGI listener.
+
+        Everything started is pushed on one exit stack, so :meth:`close` (or a failure
+        half-way through starting) releases exactly what was started, in reverse order:
+        the listener first, so running calls finish while AMI and the store are still up.
+        """
+        stack = contextlib.AsyncExitStack()
+        try:
+            await self._start_on(stack)
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
+
+    async def _start_on(self, stack: contextlib.AsyncExitStack) -> None:
+        if self.store is not None:
+            stack.push_async_callback(self.store.close)
+        self.deps.http = await stack.enter_async_context(aiohttp.ClientSession())
+        if self.speech is not None:
+            await self.speech.start()
+            stack.push_async_callback(self.speech.close)
         if self.ami is not None:
             await self.ami.start()
+            stack.push_async_callback(self.ami.close)
         if self.callbacks is not None:
             await self.callbacks.start()
+            stack.push_async_callback(self.callbacks.close)
         if self.config.flows.reload:
-            self._watcher = asyncio.create_task(self.flows.watch(), name="flows-watch")
+            _in_background(stack, self.flows.watch(), "flows-watch")
         if self._housekeeping is not None:
-            self._background.append(asyncio.create_task(self._housekeeping(), name="retention"))
+            _in_background(stack, self._housekeeping(), "retention")
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.flows.reload)
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGHUP, self.flows.reload_soon)
+            stack.callback(_remove_sighup, loop)
         await self.server.start()
+        stack.push_async_callback(self.server.close)
         if self.live is not None:
             self.live.start()
+            stack.push_async_callback(self.live.close)
         if self.config.metrics.port is not None:
             self._metrics_runner = await self.metrics.serve(self.config.metrics.host,
                                                             self.config.metrics.port)
+            stack.push_async_callback(self._metrics_runner.cleanup)
 
     async def close(self) -> None:
         """Stop taking calls, let running ones finish briefly, release everything."""
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-        await self.server.close()
-        if self.live is not None:
-            await self.live.close()
-        if self._metrics_runner is not None:
-            await self._metrics_runner.cleanup()
-        for task in [*self._background, *([self._watcher] if self._watcher else [])]:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        if self.callbacks is not None:
-            await self.callbacks.close()
-        if self.ami is not None:
-            await self.ami.close()
-        if self.deps.http is not None:
-            await self.deps.http.close()
-        speech_service = getattr(self.deps.speech, "service", None)
-        if speech_service is not None:
-            await speech_service.server.close()
-        if self.store is not None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.aclose()
+        elif self.store is not None:  # never started: the store is still ours to close
             await self.store.close()
 
     async def handle(self, channel: AgiChannel) -> None:
@@ -214,7 +253,8 @@ class IvrService:
         record = call.record
         self.active[record.call_id] = call
         try:
-            record = await CallSession(channel, call, self.deps).run()
+            transport = AgiTransport(channel, self.recordings_dir, self.speech)
+            record = await CallSession(transport, call, self.deps).run()
         finally:
             self.active.pop(call.record.call_id, None)
             self.stats.calls_finished += 1

@@ -13,7 +13,6 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from ivr.agi.session import EngineCall
 from ivr.ami.client import AmiClient
 from ivr.callbacks.service import Callbacks
 from ivr.callbacks.store import CallbackStore
@@ -23,11 +22,12 @@ from ivr.calls.store import SqlStore
 from ivr.config import Config
 from ivr.flows.engine import Call
 from ivr.flows.loader import load_flowset
+from ivr.interpreter.session import EngineCall
 from ivr.serve.flows import Loader
 from ivr.serve.service import IvrService, MakeCall
 
 if TYPE_CHECKING:
-    from ivr.speech.agi_turn import SpeechTurns
+    from ivr.interpreter.speech_turn import SpeechTurns
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def ami_from_config(config: Config) -> AmiClient | None:
 
 def speech_gather(config: Config) -> SpeechTurns | None:
     """Speech turns on the process's shared models, or ``None`` when no model is available."""
-    from ivr.speech.agi_turn import SpeechTurns
+    from ivr.interpreter.speech_turn import SpeechTurns
     from ivr.speech.gather import SpeechService
     from ivr.speech.models import model_dirs
 

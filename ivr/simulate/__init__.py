@@ -1,1 +1,5 @@
-"""Trying flows without a phone: the terminal/scripted adapter for the pure engine."""
+"""Trying flows without a phone: the simulator is a transport of the call interpreter.
+
+A scripted or typed caller (:mod:`ivr.simulate.phone`) answers the live interpreter's
+effects through :mod:`ivr.simulate.transport`; :mod:`ivr.simulate.driver` runs a call.
+"""

@@ -1,32 +1,30 @@
 """Drive :class:`ivr.flows.engine.Call` from scripted or typed input.
 
-This is an adapter like the FastAGI session: it carries out effects (prompts
-become text, lookups are real HTTP requests made by the live service's own
-:func:`ivr.serve.lookup.run_lookup`, recordings are simulated) and feeds the
-results back as events. The caller's side (type-ahead, partial entries, hang-ups
-at any moment) is :class:`ivr.simulate.phone.Phone`. ``run_flow`` is the harness
-tests use.
+A simulated call runs through the live service's own interpreter
+(:class:`ivr.interpreter.session.CallSession`) over the scripted transport
+(:mod:`ivr.simulate.transport`): prompts become text, lookups are real HTTP requests
+made by the same code as on the phone, recordings are simulated. The caller's side
+(type-ahead, partial entries, hang-ups at any moment) is :class:`ivr.simulate.phone.Phone`.
+``run_flow`` is the harness tests use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
-from ivr.flows import effects as fx
 from ivr.flows.engine import Call
-from ivr.flows.events import Event, Hangup, QueueStatus, Recorded
+from ivr.flows.events import QueueStatus
 from ivr.flows.flowset import FlowSet
-from ivr.serve.lookup import run_lookup
+from ivr.interpreter.session import CallSession, SessionDeps
+from ivr.interpreter.transport import Line
 from ivr.simulate.phone import Ask, Phone, Words
-
-#: Told each prompt as it is "played".
-PromptSink = Callable[[str], None]
+from ivr.simulate.transport import PromptSink, ScriptedTransport
 
 
 @dataclass
@@ -101,6 +99,8 @@ async def run_flow(
     source: Words,
     *,
     caller: str | None = None,
+    dnid: str | None = None,
+    call_id: str | None = None,
     at: dt.datetime | None = None,
     queues: dict[str, QueueStatus] | None = None,
     on_prompt: PromptSink | None = None,
@@ -108,56 +108,16 @@ async def run_flow(
 ) -> Simulation:
     """Run one simulated call to its end and return what happened."""
     now = at or dt.datetime.now(dt.UTC)
-    call = Call(flowset, flow, call_id=f"sim-{time.time_ns()}", caller=caller)
+    call_id = call_id or f"sim-{time.time_ns()}"
+    call = Call(flowset, flow, call_id=call_id, caller=caller, dnid=dnid)
     sim = Simulation(call)
-    phone = Phone(source, sim.notes)
+    line = Line(call_id, "simulated", caller)
+    transport = ScriptedTransport(Phone(source, sim.notes), line, sim.prompts, on_prompt,
+                                  max_steps)
     async with aiohttp.ClientSession() as http:
-        effects = call.start(now)
-        for _step in range(max_steps):
-            for effect in effects:
-                _show(effect, sim, on_prompt)
-            if call.finished:
-                return sim
-            pending = call.pending
-            assert pending is not None
-            event = await _answer(pending, phone, http, queues or {})
-            effects = call.receive(event, now)
-    sim.notes.append(f"stopped after {max_steps} steps")
-    call.receive(Hangup(), now)
+        deps = SessionDeps(http=http, clock=lambda: now, queues=queues or {})
+        await CallSession(transport, call, deps).run()
     return sim
-
-
-def _show(effect: fx.Effect, sim: Simulation, on_prompt: PromptSink | None) -> None:
-    prompts: tuple[fx.Prompt, ...] = ()
-    if isinstance(effect, fx.Play | fx.Gather | fx.Record):
-        prompts = effect.prompts
-    for p in prompts:
-        text = "[sensitive]" if p.sensitive else (p.text if p.text is not None else f"<{p.file}>")
-        sim.prompts.append(text)
-        if on_prompt:
-            on_prompt(text)
-
-
-async def _answer(
-    pending: fx.Blocking,
-    phone: Phone,
-    http: aiohttp.ClientSession,
-    queues: dict[str, QueueStatus],
-) -> Event:
-    if isinstance(pending, fx.Gather):
-        return await phone.gather(pending)
-    if isinstance(pending, fx.Play):
-        return phone.play(pending)
-    if phone.hangs_up_now():
-        return Hangup()
-    if isinstance(pending, fx.CheckQueue):
-        return queues.get(pending.queue, QueueStatus(pending.queue, 1, 1, 0, 0.0, 0.0))
-    if isinstance(pending, fx.Record):
-        phone.lose_keys(pending.node, "the recording prompt")
-        phone.notes.append(f"simulated a recording at {pending.node}")
-        return Recorded(f"simulated/{pending.node}.wav", 5.0, reason="silence")
-    phone.lose_keys(pending.node, "the lookup")
-    return await run_lookup(pending, http)
 
 
 __all__ = ["Simulation", "interactive", "queue_statuses", "run_flow", "scripted"]

@@ -1,7 +1,7 @@
 """The simulated caller's phone: keys typed ahead, partial entries, hang-ups at any moment.
 
 A simulated call answers each blocking effect the way the FastAGI path does on a real
-Asterisk (:mod:`ivr.agi.media`), using the same key rules (:func:`ivr.agi.media.add_key`):
+Asterisk (:mod:`ivr.interpreter.agi_media`), using the same key rule (:mod:`ivr.flows.keys`):
 
 - A digits input is keys pressed *now*. A question takes them up to its finish key or
   its maximum; the rest stay typed ahead for what comes next.
@@ -25,9 +25,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from ivr.agi.media import KeyRules, add_key
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, Hangup, NoInput, PlaybackDone, SpeechHeard
+from ivr.flows.keys import add_key, escape_keys, timed_out
 from ivr.simulate.inputs import HELP, KEYS, InputError, parse_input
 
 #: Asked for the caller's next input while *gather* waits; *entered* is what was keyed so far.
@@ -126,20 +126,19 @@ class Phone:
         # A question for words only takes no keys, as the live speech path (ivr.speech.listen)
         # ignores keys a turn has no digit spec for.
         spec = effect.digits
-        rules = None if spec is None else KeyRules.from_spec(spec)
-        escape = spec.valid_keys + (spec.finish_key or "") if spec and effect.barge_in else ""
+        escape = escape_keys(effect)
         entered = ""
         self.secret = self.secret or effect.sensitive
         first = self._meet_prompt(effect.node, escape)
         if first is not None:
             self.keys = first + self.keys
-        entered, done = self._enter_keys(rules, entered, effect.node)
+        entered, done = self._enter_keys(spec, entered, effect.node)
         while done is None:
             word = await self.words.next(effect, entered)
             if word is not None and is_keys(word):
                 self.keys += word.strip()
                 self.secret = self.secret or effect.sensitive
-                entered, done = self._enter_keys(rules, entered, effect.node)
+                entered, done = self._enter_keys(spec, entered, effect.node)
             else:
                 done = self._answer(effect, word, entered)
         return done
@@ -157,7 +156,7 @@ class Phone:
             self.notes.append(f"{shown} is not an input ({HELP}); ignored")
             return None
         if isinstance(event, NoInput):
-            return Digits(entered) if entered else event
+            return timed_out(entered)
         if isinstance(event, SpeechHeard):
             if entered:
                 self.words.push_back(word)  # the key entry ends first; the words come next
@@ -169,7 +168,7 @@ class Phone:
                 return NoInput()
         return event
 
-    def _enter_keys(self, rules: KeyRules | None, entered: str,
+    def _enter_keys(self, spec: fx.DigitSpec | None, entered: str,
                     node: str) -> tuple[str, Event | None]:
         """Feed buffered keys into the entry until it ends; the rest stay typed ahead."""
         ignored = ""
@@ -177,8 +176,8 @@ class Phone:
         while self.keys and done is None:
             key, self.keys = self.keys[0], self.keys[1:]
             before = entered
-            if rules is not None:
-                entered, done = add_key(entered, key, rules)
+            if spec is not None:
+                entered, done = add_key(entered, key, spec)
             if done is None and entered == before:
                 ignored += key
         self._note(ignored, f"are not taken at {node}: ignored, as on a phone")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ivr.flows.effects import DigitSpec
 from ivr.flows.events import Digits, Hangup, NoInput, SpeechHeard
+from ivr.flows.keys import add_key, timed_out
 from ivr.speech.audiosocket.protocol import (
     AudioFrame,
     DtmfFrame,
@@ -177,7 +178,8 @@ class _Turn:
                 async with asyncio.timeout_at(self._digit_deadline()):
                     frame = await self.session.frames.get()
             except TimeoutError:
-                return await self._digits_done(None)
+                # What was keyed, too few keys included (the engine's no-match, as over AGI).
+                return timed_out(self.digits), None
             if frame is None or isinstance(frame, HangupFrame | ErrorFrame | ProtocolError):
                 if rec is not None:
                     await rec.cancel()
@@ -201,20 +203,10 @@ class _Turn:
             self._stop_prompt()
         if not self.digits and self.spec.recognizer is not None:
             await self.spec.recognizer.cancel()
-        if spec.finish_key is not None and key == spec.finish_key:
-            return await self._digits_done(key)
-        self.digits += key
+        # The same key rule as the FastAGI path and the simulator (ivr.flows.keys).
+        self.digits, done = add_key(self.digits, key, spec)
         self.last_digit_at = self.loop.time()
-        if len(self.digits) >= spec.max_digits:
-            return await self._digits_done(None)
-        return None
-
-    async def _digits_done(self, finish: str | None) -> tuple[TurnEvent, Recognition | None]:
-        spec = self.spec.digits
-        if spec is not None and len(self.digits) < spec.min_digits:
-            # Too few keys for the node: the engine counts it as no input.
-            return NoInput(), None
-        return Digits(self.digits, finish), None
+        return None if done is None else (done, None)
 
     async def _on_audio(self, pcm: bytes) -> tuple[TurnEvent, Recognition | None] | None:
         rec = self.spec.recognizer

@@ -25,12 +25,13 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.store import schema
 from ivr.calls.store.sql import SqlStore
 
 #: Significance level of the verdicts.
 ALPHA = 0.05
-TO_AGENTS = frozenset({"queue", "transfer", "callback"})
+TO_AGENTS = frozenset({OutcomeKind.QUEUE, OutcomeKind.TRANSFER, OutcomeKind.CALLBACK})
 
 
 @dataclass
@@ -170,11 +171,11 @@ def _branch(data: Any) -> str | None:
 def _count(fig: BranchFigures, unmatched: bool, outcome: str | None, ivr_s: float | None,
            survey_kind: str | None, score: int | None) -> None:
     fig.calls += 1
-    if outcome is None or outcome == "interrupted":
+    if outcome is None or outcome == OutcomeKind.INTERRUPTED:
         return
     fig.finished += 1
-    fig.contained += outcome == "self_service"
-    fig.abandoned += outcome == "abandoned"
+    fig.contained += outcome == OutcomeKind.SELF_SERVICE
+    fig.abandoned += outcome == OutcomeKind.ABANDONED
     fig.to_agents += outcome in TO_AGENTS
     fig.no_match += unmatched
     if ivr_s is not None:

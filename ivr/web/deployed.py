@@ -1,4 +1,8 @@
-"""The deployed flows file as the dashboard shows it: loaded, validated, drawn; cached by mtime."""
+"""The deployed flows as the dashboard shows them: loaded, validated, drawn.
+
+Cached until the main file or any file it includes changes (the stamp the service's
+reload compares too), so an edit to an included file shows at once.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from pathlib import Path
 
 from ivr.flows.graph import render
 from ivr.flows.graph_path import Hop
-from ivr.flows.loader import LoadedFlowSet, load_flowset
+from ivr.flows.loaded import LoadedFlowSet
+from ivr.flows.loader import Stamp, files_stamp, load_flowset
 from ivr.flows.problems import FlowErrors, Problem
 from ivr.flows.validate import check
 
@@ -35,21 +40,31 @@ class DeployedFlows:
     """Loads the flows file when it changed since the last look; draws diagrams on demand."""
 
     path: Path
-    _mtime: float | None = None
+    _stamp: Stamp | None = None
     _current: Deployed | None = None
     _images: dict[tuple[str, tuple[Hop, ...]], bytes] = field(default_factory=dict)
 
     async def current(self) -> Deployed:
-        """The file's state (reloaded when its modification time moved)."""
+        """The flows' state (reloaded when the main file or an included one changed)."""
         try:
-            mtime = self.path.stat().st_mtime
+            self.path.stat()
         except OSError as exc:
             return Deployed(self.path, None, [], f"cannot read {self.path}: {exc.strerror}")
-        if self._current is None or mtime != self._mtime:
+        stamp = await asyncio.to_thread(files_stamp, self.path, self._sources())
+        if self._current is None or stamp != self._stamp:
             self._current = await asyncio.to_thread(self._load)
-            self._mtime = mtime
+            self._stamp = await asyncio.to_thread(files_stamp, self.path, self._sources())
             self._images.clear()
         return self._current
+
+    def _sources(self) -> set[Path]:
+        # The files the last load read; after a failed load, the files its problems name.
+        deployed = self._current
+        if deployed is None:
+            return set()
+        if deployed.flowset is not None:
+            return set(deployed.flowset.sources)
+        return {Path(p.file) for p in deployed.problems}
 
     def _load(self) -> Deployed:
         try:

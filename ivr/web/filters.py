@@ -8,12 +8,15 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from ivr.calls.journey import describe
+from ivr.calls.outcome import OutcomeKind
+from ivr.calls.query import IN_PROGRESS
 
-OUTCOME_LABELS = {
-    "self_service": "Self-service", "queue": "Queue", "transfer": "Transfer",
-    "voicemail": "Voicemail", "callback": "Callback", "hangup": "Hung up by IVR",
-    "abandoned": "Abandoned", "error": "Error", "interrupted": "Interrupted",
-    "in_progress": "In progress",
+OUTCOME_LABELS: dict[str, str] = {
+    OutcomeKind.SELF_SERVICE: "Self-service", OutcomeKind.QUEUE: "Queue",
+    OutcomeKind.TRANSFER: "Transfer", OutcomeKind.VOICEMAIL: "Voicemail",
+    OutcomeKind.CALLBACK: "Callback", OutcomeKind.HANGUP: "Hung up by IVR",
+    OutcomeKind.ABANDONED: "Abandoned", OutcomeKind.ERROR: "Error",
+    OutcomeKind.INTERRUPTED: "Interrupted", IN_PROGRESS: "In progress",
 }
 
 
@@ -26,7 +29,7 @@ def install(env: jinja2.Environment, tz: ZoneInfo) -> None:
     env.filters["when"] = when
     env.filters["duration"] = duration
     env.filters["pct"] = pct
-    env.filters["outcome"] = lambda o: OUTCOME_LABELS.get(o or "in_progress", str(o))
+    env.filters["outcome"] = lambda o: OUTCOME_LABELS.get(o or IN_PROGRESS, str(o))
     env.filters["describe"] = describe
     env.globals["OUTCOME_LABELS"] = OUTCOME_LABELS
     env.globals["tz_name"] = str(tz)

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from ivr.agi.protocol import split_like_asterisk
+from ivr.agi.protocol import encode_request, split_like_asterisk
 from ivr.flows.flowset import FlowSet
 from ivr.flows.model import FlowFile
 
@@ -63,7 +63,7 @@ def header(script: str = "main", uniqueid: str = "1700000000.1", **extra: str) -
         "agi_dnid": "1000",
         **{f"agi_{k}": v for k, v in extra.items()},
     }
-    return "".join(f"{k}: {v}\n" for k, v in env.items()).encode() + b"\n"
+    return encode_request(env)
 
 
 class FakeAsterisk:

@@ -14,9 +14,11 @@ from pydantic import ValidationError
 
 from ivr.agi.channel import AgiChannel, ReplyTimeout
 from ivr.agi.server import AgiLimits, AgiServer
-from ivr.agi.session import CallSession, SessionDeps
 from ivr.config import load_config
 from ivr.flows.engine import Call
+from ivr.interpreter.agi_transport import AgiTransport
+from ivr.interpreter.session import CallSession, SessionDeps
+from ivr.serve.service import agi_limits
 from tests.agi.helpers import RECORDINGS, FakeAsterisk, flowset, header
 from tests.agi.memstore import MemoryStore
 
@@ -45,14 +47,14 @@ async def refused(peer: FakeAsterisk) -> bool:
 async def flows_server(limits: AgiLimits) -> AsyncIterator[tuple[AgiServer, MemoryStore]]:
     """The real engine and session behind a listener with *limits*; records in memory."""
     store = MemoryStore()
-    deps = SessionDeps(recordings_dir=RECORDINGS, store=store)
+    deps = SessionDeps(store=store)
     flows = flowset()
 
     async def handler(channel: AgiChannel) -> None:
         request = channel.request
         call = Call(flows, request.script, call_id=request.uniqueid, caller=request.caller,
                     dnid=request.dnid)
-        await CallSession(channel, call, deps).run()
+        await CallSession(AgiTransport(channel, RECORDINGS), call, deps).run()
 
     async with AgiServer(handler, port=0, limits=limits) as server:
         yield server, store
@@ -194,12 +196,12 @@ def test_limits_come_from_the_config_file_or_environment() -> None:
         "IVR_AGI_MAX_SESSIONS": "300",
         "IVR_AGI_REPLY_TIMEOUT_S": "45",
     })
-    limits = AgiLimits.from_config(config.agi)
+    limits = agi_limits(config.agi)
     assert (limits.max_sessions, limits.reply_timeout_s) == (300, 45.0)
     assert limits.allows(("10.200.0.1", 1))
     assert limits.allows(("2001:db8::5", 1, 0, 0))
     assert not limits.allows(("127.0.0.2", 1))
-    assert AgiLimits.from_config(load_config(environ={}).agi) == AgiLimits()
+    assert agi_limits(load_config(environ={}).agi) == AgiLimits()
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,9 @@ from ivr.agi.protocol import (
     ReplyParser,
     RequestParser,
     encode_command,
+    encode_request,
     parse_reply_line,
+    parse_request_block,
     quote_argument,
     split_like_asterisk,
 )
@@ -235,3 +237,10 @@ def test_any_text_is_one_argument_or_refused(value: str) -> None:
         assert any(c in value for c in "\r\n\x00")
         return
     assert split_like_asterisk(quoted) == [value]
+
+
+def test_encoded_request_parses_back_to_the_same_headers() -> None:
+    block = encode_request({"network_script": "main", "agi_uniqueid": "1.2", "callerid": "Eve"})
+    assert block.endswith(b"\n\n")
+    request = parse_request_block(block.decode()[:-1])
+    assert (request.script, request.uniqueid, request.caller) == ("main", "1.2", "Eve")

@@ -7,13 +7,14 @@ import datetime as dt
 from ivr.callbacks.intake import build_request
 from ivr.callbacks.model import Policy
 from ivr.calls.journey import describe
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.flows import effects as fx
 from tests.callbacks.requests import OFFICE, T0, berlin
 
 
 def _finish(ask: fx.CallbackAsk) -> fx.Finish:
-    outcome = fx.Outcome("callback", "q", queue="billing", priority=6, callback=ask)
+    outcome = fx.Outcome(OutcomeKind.CALLBACK, "q", queue="billing", priority=6, callback=ask)
     return fx.Finish(outcome, {"IVR_OUTCOME": "callback", "IVR_VAR_account": "1234",
                                "IVR_PATH": "menu,q"})
 

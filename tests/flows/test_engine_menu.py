@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Hangup, NoInput, PlaybackDone, SpeechHeard
 from tests.flows.engine_walk import Walk
@@ -40,7 +41,7 @@ def test_a_key_chooses_its_option() -> None:
     walk.send(Digits("1"))
     finish = walk.effects[-1]
     assert isinstance(finish, fx.Finish)
-    assert walk.outcome == fx.Outcome("queue", "to_sales", queue="sales", priority=5,
+    assert walk.outcome == fx.Outcome(OutcomeKind.QUEUE, "to_sales", queue="sales", priority=5,
                                       music_class="jazz", max_wait_s=300)
     assert finish.variables["IVR_QUEUE"] == "sales"
     assert walk.call.record.path == ["menu", "to_sales"]
@@ -70,7 +71,7 @@ def test_silence_and_wrong_keys_retry_then_go_to_the_operator() -> None:
     assert walk.texts()[0] == "I did not hear you."
     assert walk.texts()[-1] == "Press 1 for sales or 2 for more."
     walk.send(Digits("7"))
-    assert walk.outcome == fx.Outcome("queue", "menu", queue="operator", priority=0,
+    assert walk.outcome == fx.Outcome(OutcomeKind.QUEUE, "menu", queue="operator", priority=0,
                                       reason="max_attempts:no_match")
     kinds = [e.kind for e in walk.call.record.timeline]
     assert kinds.count("retry") >= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows import effects as fx
 from ivr.flows.events import (
     Digits,
@@ -105,7 +106,7 @@ def test_lookup_results_become_variables_and_failures_take_on_error() -> None:
     for keys in ("12345", "1", "4321"):
         failing.send(Digits(keys))
     failing.send(LookupFailed("timeout"))
-    assert failing.outcome == fx.Outcome("transfer", "sorry", target="PJSIP/front-desk")
+    assert failing.outcome == fx.Outcome(OutcomeKind.TRANSFER, "sorry", target="PJSIP/front-desk")
 
 
 def test_branch_on_hours_caller_and_language() -> None:
@@ -215,7 +216,7 @@ main:
     walk.send(Digits("11"))  # out of range
     walk.send(NoInput())
     # After a call there is nobody to hand over to: failures just end the survey.
-    assert walk.outcome == fx.Outcome("hangup", "rate", reason="survey_no_input")
+    assert walk.outcome == fx.Outcome(OutcomeKind.HANGUP, "rate", reason="survey_no_input")
     good = Walk(flows)
     good.send(Digits("10"))
     assert good.call.record.survey_kind == "nps"

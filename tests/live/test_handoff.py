@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.live.agents import Ring
 from ivr.live.handoff import summarize
@@ -17,7 +18,7 @@ def _at(s: float) -> dt.datetime:
 
 def _record() -> CallRecord:
     rec = CallRecord("u.1", T0, "main", "v1", caller="+15550101", language="ko",
-                     outcome="queue", outcome_node="to_billing", queue="billing",
+                     outcome=OutcomeKind.QUEUE, outcome_node="to_billing", queue="billing",
                      ended_at=_at(40))
     rec.timeline = [
         TimelineEntry(_at(0), "call_started", None, {"flow": "main"}),

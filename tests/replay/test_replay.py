@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord
 from ivr.flows.flowset import FlowSet
 from ivr.flows.loader import load_flowset
@@ -114,7 +115,8 @@ def test_thousands_of_calls_through_an_unchanged_flow_report_zero_changes() -> N
 
 def test_a_call_that_ended_in_error_without_a_node_is_labelled_plainly(
         recorded: list[CallRecord]) -> None:
-    failed = dataclasses.replace(recorded[0], outcome="error", outcome_node=None, queue=None)
+    failed = dataclasses.replace(recorded[0], outcome=OutcomeKind.ERROR, outcome_node=None,
+                                 queue=None)
     (result,) = replay_all(shipped(), [failed]).results
     assert result.old.label == "error"
     assert "error at None" not in report_text(replay_all(shipped(), [failed]))

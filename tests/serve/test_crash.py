@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ivr.agi.protocol import split_like_asterisk
+from ivr.agi.protocol import encode_request, split_like_asterisk
 from ivr.bench.agi_peer import CallScript, answer
 from ivr.calls.store import open_store
 from ivr.calls.store.schema import calls
@@ -123,10 +123,10 @@ async def _call(port: int, caller: Caller, rng: random.Random, nodes: dict[str, 
     await asyncio.sleep(rng.uniform(0, 0.2))
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     n = caller.call_id.split(".")[1]
-    writer.write(("".join(f"agi_{k}: {v}\n" for k, v in {
+    writer.write(encode_request({
         "network": "yes", "network_script": "main", "request": f"agi://127.0.0.1:{port}/main",
         "channel": f"PJSIP/crash-{n}", "uniqueid": caller.call_id, "callerid": f"555{n}",
-        "dnid": "100", "language": "en", "version": "22.0.0"}.items()) + "\n").encode())
+        "dnid": "100", "language": "en", "version": "22.0.0"}))
     script = CallScript(list("11123"))
     try:
         while line := await reader.readline():

@@ -6,9 +6,11 @@ import asyncio
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 from ivr.config import Config
+from ivr.flows.flowset import FlowSet
 from ivr.flows.loader import load_flowset
 from ivr.serve.flows import FlowsHolder
 from ivr.serve.service import IvrService
@@ -65,3 +67,51 @@ async def test_sighup_reloads_the_running_service(tmp_path: Path) -> None:
         assert service.flows.current.version != before
     finally:
         await service.close()
+
+
+async def test_a_reload_parses_off_the_event_loop(tmp_path: Path) -> None:
+    path = _copy(tmp_path)
+    loads: list[bool] = []
+
+    def slow_load(p: Path) -> FlowSet:
+        time.sleep(0.3)  # a big flow file: the loop must keep running meanwhile
+        loads.append(True)
+        return load_flowset(p)
+
+    holder = FlowsHolder(path, load_flowset)
+    holder._load = slow_load  # the same holder, now with a slow loader
+    path.write_text(path.read_text().replace("priority: 5", "priority: 7"))
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        assert await holder.reload_off_loop() is True
+    finally:
+        ticker.cancel()
+    assert loads == [True]
+    assert ticks >= 10  # the loop ran through the 0.3 s of parsing
+
+
+async def test_the_watcher_notices_an_edit_to_an_included_file(tmp_path: Path) -> None:
+    main = tmp_path / "flows.yaml"
+    shutil.copy(Path(__file__).parents[2] / "flows.yaml", main)
+    shutil.copytree(Path(__file__).parents[2] / "flows", tmp_path / "flows")
+    holder = FlowsHolder(main, load_flowset)
+    before = holder.current.version
+    included = tmp_path / "flows" / "common.yaml"
+    included.write_text(included.read_text().replace("Goodbye", "Bye now"))
+    watcher = asyncio.create_task(holder.watch(interval_s=0.05))
+    try:
+        for _ in range(200):
+            if holder.current.version != before:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        watcher.cancel()
+    assert holder.current.version != before

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from ivr.flows.loader import parse_flowset
 from ivr.simulate.driver import run_flow, scripted
 from tests.conftest import ROOT
+from tests.interpreter.backend import free_port, lookup_backend
 
 FLOW = """\
 version: 1
@@ -38,39 +36,10 @@ flows:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def backend() -> AsyncIterator[str]:
-    async def ok(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def moved(_request: web.Request) -> web.Response:
-        raise web.HTTPFound("/ok")
-
-    async def broken(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "down"}, status=503)
-
-    async def slow(_request: web.Request) -> web.Response:
-        await asyncio.sleep(5)
-        return web.json_response({})
-
-    app = web.Application()
-    app.router.add_get("/ok", ok)
-    app.router.add_get("/moved", moved)
-    app.router.add_get("/broken", broken)
-    app.router.add_get("/slow", slow)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    port = _free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with lookup_backend() as url:
+        yield url
 
 
 async def _lookup(url: str) -> dict[str, object]:
@@ -103,7 +72,7 @@ async def test_a_slow_backend_is_a_timeout(backend: str) -> None:
 
 
 async def test_nothing_listening_is_connection_refused() -> None:
-    lookup = await _lookup(f"http://127.0.0.1:{_free_port()}/x")
+    lookup = await _lookup(f"http://127.0.0.1:{free_port()}/x")
     assert (lookup["ok"], lookup["error"]) == (False, "connection refused")
 
 
@@ -117,7 +86,7 @@ def test_the_terminal_view_and_the_json_say_why_the_balance_lookup_failed(
         tmp_path: Path) -> None:
     # The shipped flows with the balance backend on a port nothing listens on (8099 may be
     # served by another test's demo backend).
-    port = _free_port()
+    port = free_port()
     shutil.copy(ROOT / "flows.yaml", tmp_path / "flows.yaml")
     shutil.copytree(ROOT / "flows", tmp_path / "flows")
     common = tmp_path / "flows" / "common.yaml"

@@ -1,7 +1,7 @@
 """The simulator behaves like a phone: type-ahead, partial entries, hang-ups anywhere.
 
 These drive :func:`ivr.simulate.driver.run_flow` in-process on a flow with every kind
-of node; the key rules are the FastAGI path's own (:mod:`ivr.agi.media`).
+of node; the key rules are the FastAGI path's own (:mod:`ivr.flows.keys`).
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from ivr.config import Config
 from ivr.flows.effects import Prompt
 from ivr.flows.engine import Call
 from ivr.flows.loader import load_flowset
+from ivr.interpreter.speech_turn import SpeechTurns
 from ivr.prompts.audio import ensure_audio
 from ivr.serve.service import IvrService, MakeCall
-from ivr.speech.agi_turn import SpeechTurns
 from ivr.speech.gather import SpeechService
 from ivr.speech.wav import read_pcm
 from tests.conftest import ROOT

@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from statsmodels.stats.proportion import proportions_ztest
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.web.ab import BranchFigures, compare, two_proportion_z
 from tests.web.conftest import Dashboard
@@ -38,7 +39,7 @@ def _records() -> list[CallRecord]:
                 rec = CallRecord(call_id=f"ab{i}", started_at=start, flow="main",
                                  flow_version="v1", caller=f"+1555{i:07d}",
                                  ended_at=start + dt.timedelta(seconds=seconds),
-                                 outcome=outcome, outcome_node="try_menu",
+                                 outcome=OutcomeKind(outcome), outcome_node="try_menu",
                                  queue="sales" if outcome == "queue" else None)
                 rec.timeline.append(TimelineEntry(start, "split", "try_menu",
                                                   {"branch": branch, "percent": 50}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 
 
@@ -34,7 +35,7 @@ def finish_row(record: CallRecord) -> dict[str, Any]:
     return {
         "language": record.language,
         "ended_at": ended,
-        "outcome": record.outcome or "error",
+        "outcome": record.outcome or OutcomeKind.ERROR,
         "outcome_node": record.outcome_node,
         "queue": record.queue,
         "transfer_target": record.transfer_target,
@@ -87,7 +88,7 @@ def record_from_rows(row: Mapping[Any, Any], entries: Iterable[Mapping[Any, Any]
         instance=row["instance"],
         language=row["language"],
         ended_at=row["ended_at"],
-        outcome=row["outcome"],
+        outcome=None if row["outcome"] is None else OutcomeKind(row["outcome"]),
         outcome_node=row["outcome_node"] or (row["last_node"] if row["outcome"] is None else None),
         queue=row["queue"],
         transfer_target=row["transfer_target"],

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql import Insert
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.calls.store import rows, schema
 from ivr.calls.store.batch import Tx
@@ -260,7 +261,7 @@ class SqlStore:
             done = await conn.execute(
                 update(schema.calls)
                 .where(c.instance == instance, c.outcome.is_(None))
-                .values(outcome="interrupted", outcome_node=c.last_node,
+                .values(outcome=OutcomeKind.INTERRUPTED, outcome_node=c.last_node,
                         ended_at=func.coalesce(c.last_event_at, c.started_at))
             )
         return int(done.rowcount or 0)

@@ -11,15 +11,13 @@ import difflib
 import zoneinfo
 from collections.abc import Iterator
 from functools import cache
-from typing import TYPE_CHECKING
 
 from ivr.flows.checks.walk import at
 from ivr.flows.hours import RangeError, parse_range
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.parts import WEEKDAYS, Holiday
 from ivr.flows.problems import Problem
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import DocPath, LoadedFlowSet
+from ivr.flows.yamlread import DocPath
 
 
 @cache

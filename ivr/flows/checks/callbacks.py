@@ -7,14 +7,11 @@ at any hour, which is worse, so ``ivr validate`` refuses it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ivr.flows import nodes as n
 from ivr.flows.checks.walk import at, node_path
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.problems import Problem, did_you_mean
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import LoadedFlowSet
 
 
 def callback_references(fs: LoadedFlowSet) -> Iterator[Problem]:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ivr.flows import nodes as n
 from ivr.flows.builtin_prompts import BUILTIN_PROMPTS
 from ivr.flows.checks.walk import at, edges, node_path, prompt_parts, prompts, resolve
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.parts import BuiltinText, PromptPart
 from ivr.flows.problems import Problem, did_you_mean
 from ivr.flows.template import render
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import LoadedFlowSet
 
 
 def targets(fs: LoadedFlowSet) -> Iterator[Problem]:

@@ -8,15 +8,12 @@ are refused at load time with the place to fix.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ivr.flows import nodes as n
 from ivr.flows.checks.calendar import timezone_problem
 from ivr.flows.checks.walk import at, node_path
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.problems import Problem
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import LoadedFlowSet
 
 
 def splits(fs: LoadedFlowSet) -> Iterator[Problem]:

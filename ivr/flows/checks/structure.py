@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ivr.flows import nodes as n
 from ivr.flows.checks.walk import NodeId, at, edges, node_path, resolve
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.matching import normalise
 from ivr.flows.problems import Problem
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import LoadedFlowSet
 
 
 def duplicate_keys(fs: LoadedFlowSet) -> Iterator[Problem]:

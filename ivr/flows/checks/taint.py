@@ -14,16 +14,13 @@ hold it. Each violation is reported where the leak is written.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ivr.flows import nodes as n
 from ivr.flows.checks.variables import Use, uses
 from ivr.flows.checks.walk import at, node_path
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.problems import Problem
 from ivr.flows.template import Field, fields_or_none, is_sensitive, root
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import LoadedFlowSet
 
 
 def sensitive_names(fs: LoadedFlowSet) -> set[str]:

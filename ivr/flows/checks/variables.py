@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, assert_never
 
 from ivr.flows import nodes as n
 from ivr.flows.checks.walk import (
@@ -28,12 +28,11 @@ from ivr.flows.checks.walk import (
     prompts,
     resolve,
 )
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.parts import PromptPart
 from ivr.flows.problems import Problem
 from ivr.flows.template import TemplateError, root, template_fields
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import DocPath, LoadedFlowSet
+from ivr.flows.yamlread import DocPath
 
 #: Set on every call before the first node.
 BUILTINS = frozenset({"caller", "dnid", "language", "call_id"})
@@ -51,20 +50,27 @@ class Use:
     kind: UseKind
 
 
-def defs(node: Any) -> set[str]:
-    """Variables a node sets when it goes on by its ``next`` (or an option / case)."""
-    out: set[str] = set()
-    if isinstance(node, n.Collect | n.Record):
-        out.add(node.variable)
-    if isinstance(node, n.Lookup):
-        out |= {node.result, *node.assign}
-    if isinstance(node, n.Set):
-        out |= set(node.variables)
-    if isinstance(node, n.Survey):
-        out.add("survey_score")
-    if isinstance(node, n.QueueNode) and node.callback is not None:
-        out.add("callback_number")
-    return out
+def defs(node: n.Node) -> set[str]:
+    """Variables a node sets when it goes on by its ``next`` (or an option / case).
+
+    Every node kind is named, so a new kind cannot be forgotten here (mypy checks).
+    """
+    match node:
+        case n.Collect() | n.Record():
+            return {node.variable}
+        case n.Lookup():
+            return {node.result, *node.assign}
+        case n.Set():
+            return set(node.variables)
+        case n.Survey():
+            return {"survey_score"}
+        case n.QueueNode():
+            return {"callback_number"} if node.callback is not None else set()
+        case (n.Menu() | n.Play() | n.Branch() | n.Split() | n.Transfer() | n.Voicemail()
+              | n.Hangup() | n.CallbackNode() | n.Goto()):
+            return set()
+        case _:
+            assert_never(node)
 
 
 def _carried(fs: LoadedFlowSet, edge: Edge) -> set[str]:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, assert_never
 
 from pydantic import BaseModel
 
 from ivr.flows import nodes as n
+from ivr.flows.loaded import LoadedFlowSet
 from ivr.flows.parts import BuiltinText, PromptPart
-
-if TYPE_CHECKING:
-    from ivr.flows.loader import DocPath, LoadedFlowSet
-    from ivr.flows.problems import Problem
+from ivr.flows.problems import Problem
+from ivr.flows.yamlread import DocPath
 
 #: Fields that hold prompts, wherever they appear.
 PROMPT_FIELDS = frozenset({
@@ -64,22 +63,33 @@ def edges(flowset: LoadedFlowSet) -> Iterator[Edge]:
                 limit = getattr(node, fld, None)
                 if limit is not None and limit.next is not None:
                     yield Edge(src, (fld, "next"), limit.next, carries_defs=False)
-            if isinstance(node, n.Menu):
-                for i, option in enumerate(node.options):
-                    yield Edge(src, ("options", i, "next"), option.next)
-            if isinstance(node, n.Branch):
-                for i, case in enumerate(node.cases):
-                    yield Edge(src, ("cases", i, "next"), case.next)
+            yield from _own_edges(src, node)
+
+
+def _own_edges(src: NodeId, node: n.Node) -> Iterator[Edge]:
+    """Edges a node kind has beyond next/on_failure/on_error (every kind named: mypy checks)."""
+    match node:
+        case n.Menu():
+            for i, option in enumerate(node.options):
+                yield Edge(src, ("options", i, "next"), option.next)
+        case n.Branch():
+            for i, case in enumerate(node.cases):
+                yield Edge(src, ("cases", i, "next"), case.next)
+            yield Edge(src, ("else",), node.default)
+        case n.Split():
+            for i, arm in enumerate(node.branches):
+                yield Edge(src, ("branches", i, "next"), arm.next)
+            if node.default is not None:
                 yield Edge(src, ("else",), node.default)
-            if isinstance(node, n.Split):
-                for i, arm in enumerate(node.branches):
-                    yield Edge(src, ("branches", i, "next"), arm.next)
-                if node.default is not None:
-                    yield Edge(src, ("else",), node.default)
-            if isinstance(node, n.Goto):
-                target = f"flow:{node.flow}" + (f":{node.node}" if node.node else "")
-                # Point at the line that names what is missing: 'node:' when it is given.
-                yield Edge(src, ("node",) if node.node else ("flow",), target)
+        case n.Goto():
+            target = f"flow:{node.flow}" + (f":{node.node}" if node.node else "")
+            # Point at the line that names what is missing: 'node:' when it is given.
+            yield Edge(src, ("node",) if node.node else ("flow",), target)
+        case (n.Collect() | n.Play() | n.Lookup() | n.Set() | n.QueueNode() | n.Transfer()
+              | n.Voicemail() | n.Record() | n.Survey() | n.Hangup() | n.CallbackNode()):
+            return
+        case _:
+            assert_never(node)
 
 
 def prompts(flowset: LoadedFlowSet) -> Iterator[tuple[DocPath, Any, NodeId | None]]:
@@ -124,8 +134,6 @@ def prompt_parts(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str | Non
 def at(flowset: LoadedFlowSet, path: DocPath, message: str, hint: str | None = None,
        severity: str = "error", key: bool = False) -> Problem:
     """A problem positioned at *path* (its key when *key*)."""
-    from ivr.flows.problems import Problem
-
     mark = flowset.positions.key(path) if key else flowset.positions.value(path)
     return Problem(mark.file, mark.line, mark.col, message, hint,
                    "warning" if severity == "warning" else "error")

@@ -11,6 +11,7 @@ import abc
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows.context import CallState
 from ivr.flows.effects import DigitSpec, Effect, Gather, Outcome, Prompt
 from ivr.flows.events import Event
@@ -75,7 +76,7 @@ class Step(Generic[N]):
 
     def outcome_on_hangup(self) -> Outcome:
         """How the call ends if the caller hangs up here (default: abandoned at this node)."""
-        return Outcome("abandoned", self.name, reason="caller_hangup")
+        return Outcome(OutcomeKind.ABANDONED, self.name, reason="caller_hangup")
 
     # Shared exits ------------------------------------------------------------------
 
@@ -89,13 +90,13 @@ class Step(Generic[N]):
             "max_wait_s": conf.max_wait if conf else None,
         }
         values.update({k: v for k, v in override.items() if v is not None})
-        return Outcome("queue", self.name, reason=reason, **values)
+        return Outcome(OutcomeKind.QUEUE, self.name, reason=reason, **values)
 
     def operator(self, reason: str) -> End:
         """Send the caller to the operator queue, or hang up politely if there is none."""
         queue = self.state.flowset.settings.operator_queue
         if queue is None:
-            return End(Outcome("hangup", self.name, reason=reason))
+            return End(Outcome(OutcomeKind.HANGUP, self.name, reason=reason))
         return End(self.queue_outcome(queue, reason=reason))
 
 

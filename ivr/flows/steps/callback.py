@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows.effects import CallbackAsk, DigitSpec, Gather, Outcome, Play
 from ivr.flows.events import Digits, Event, NoInput, PlaybackDone, SpeechHeard
 from ivr.flows.nodes import CallbackNode, NumberAsk
@@ -129,6 +130,6 @@ class CallbackStep(Step[CallbackNode]):
         if self._phase == "confirm" and isinstance(event, PlaybackDone | Digits):
             base = self.queue_outcome(self.node.queue, priority=self.node.priority)
             ask = callback_ask(self, self.node, self._number, self.node.after)
-            return End(Outcome("callback", self.name, queue=base.queue, priority=base.priority,
-                               callback=ask))
+            return End(Outcome(OutcomeKind.CALLBACK, self.name, queue=base.queue,
+                               priority=base.priority, callback=ask))
         raise UnexpectedEvent(f"callback {self.name!r} did not expect {event!r} ({self._phase})")

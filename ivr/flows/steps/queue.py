@@ -6,6 +6,7 @@ variables the agent should see go back to the dialplan on the channel.
 
 from __future__ import annotations
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows.effects import CheckQueue, DigitSpec, Gather, Outcome, Play
 from ivr.flows.events import Digits, Event, NoInput, PlaybackDone, QueueStatus, SpeechHeard
 from ivr.flows.nodes import QueueNode
@@ -72,7 +73,7 @@ class QueueStep(Step[QueueNode]):
     def _callback(self) -> Outcome:
         base = self._outcome()
         callback = self.node.callback
-        return Outcome("callback", self.name, queue=base.queue, priority=base.priority,
+        return Outcome(OutcomeKind.CALLBACK, self.name, queue=base.queue, priority=base.priority,
                        callback_offered=True,
                        callback=callback_ask(self, callback, self._number) if callback else None)
 

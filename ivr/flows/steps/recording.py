@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows.effects import Outcome, Play, Record
 from ivr.flows.events import Digits, Event, PlaybackDone, Recorded
 from ivr.flows.nodes import Record as RecordNode
@@ -21,7 +22,7 @@ class VoicemailStep(Step[Voicemail]):
                             self.node.beep),))
 
     def _outcome(self) -> Outcome:
-        return Outcome("voicemail", self.name, mailbox=self.node.mailbox)
+        return Outcome(OutcomeKind.VOICEMAIL, self.name, mailbox=self.node.mailbox)
 
     def handle(self, event: Event) -> Transition:
         if isinstance(event, Recorded) and not self._recorded:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows.effects import Outcome, Play
 from ivr.flows.events import Digits, Event, PlaybackDone
 from ivr.flows.nodes import Goto, Hangup, Set, Transfer
@@ -91,7 +92,7 @@ class TransferStep(Announcing[Transfer]):
 
     def outcome(self) -> Outcome:
         target = render(self.node.target, self.state.variables, hidden=self.state.sensitive)
-        return Outcome("transfer", self.name, target=target)
+        return Outcome(OutcomeKind.TRANSFER, self.name, target=target)
 
     def announcement(self) -> PromptField | None:
         return self.node.prompt
@@ -103,7 +104,7 @@ class HangupStep(Announcing[Hangup]):
     kind = "hangup"
 
     def outcome(self) -> Outcome:
-        return Outcome(self.node.outcome, self.name)
+        return Outcome(OutcomeKind(self.node.outcome), self.name)
 
     def announcement(self) -> PromptField | None:
         return self.node.prompt

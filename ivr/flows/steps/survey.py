@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.flows.effects import Outcome, Play, Prompt
 from ivr.flows.events import Digits, Event, NoInput, PlaybackDone, SpeechHeard
 from ivr.flows.nodes import Survey
@@ -49,17 +50,17 @@ class SurveyStep(Asking[Survey]):
     def _next(self) -> Transition:
         if self.node.next is not None:
             return Go(self.node.next)
-        return End(Outcome("hangup", self.name, reason="survey_done"))
+        return End(Outcome(OutcomeKind.HANGUP, self.name, reason="survey_done"))
 
     def fail(self, reason: str) -> Transition:
         # No score is not worth an agent's time: end (or go on) instead of the operator queue.
         target = self.failure_target(reason)
         if target is not None:
             return Go(target)
-        return End(Outcome("hangup", self.name, reason=f"survey_{reason}"))
+        return End(Outcome(OutcomeKind.HANGUP, self.name, reason=f"survey_{reason}"))
 
     def outcome_on_hangup(self) -> Outcome:
         # The survey runs after the caller was served: hanging up ends the survey (with or
         # without a score), it does not make the call abandoned.
-        return Outcome("hangup", self.name,
+        return Outcome(OutcomeKind.HANGUP, self.name,
                        reason="survey_done" if self._scored else "survey_no_score")

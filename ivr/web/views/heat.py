@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from ivr.calls.heatmap import HeatMap, heat_map, overlay, split_shares
 from ivr.calls.query import CallFilter
 from ivr.flows.graph import render
 from ivr.web.app_keys import FLOWS, STORE
+from ivr.web.heatmap import HeatMap, heat_map, overlay, split_shares
 from ivr.web.views.metrics import PERIODS, period
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Table, func, select
 
+from ivr.calls.outcome import OutcomeKind
 from ivr.calls.store import SqlStore, StoreUrlError, open_store
 from ivr.calls.store.schema import calls, timeline
 from ivr.calls.store.sql import engine_url
@@ -31,7 +32,7 @@ async def test_a_call_round_trips_with_its_timeline_in_order(store: SqlStore) ->
     said = entry(5, "speech", "menu", text="Billing please", confidence=0.91, option="billing")
     await store.append(rec.call_id, [said, entry(5, "option_chosen", "menu", option="billing")])
     rec.timeline = [*first, said]
-    rec.ended_at, rec.outcome, rec.queue = at(9), "queue", "billing"
+    rec.ended_at, rec.outcome, rec.queue = at(9), OutcomeKind.QUEUE, "billing"
     rec.path, rec.variables = ["menu", "to_billing"], {"account": "123456"}
     await store.finish(rec)
     await store.flush()
@@ -58,7 +59,7 @@ async def test_each_call_is_stored_once_when_writes_are_repeated(store: SqlStore
     await store.begin(rec)
     await store.begin(rec)
     await store.append(rec.call_id, rec.timeline)
-    rec.outcome, rec.ended_at = "hangup", at(3)
+    rec.outcome, rec.ended_at = OutcomeKind.HANGUP, at(3)
     await store.finish(rec)
     await store.finish(rec)  # a retried finish adds no timeline entries
     await store.flush()

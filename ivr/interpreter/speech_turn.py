@@ -1,7 +1,7 @@
-"""The AGI session's speech dependency: one listening turn on a FastAGI channel.
+"""The FastAGI transport's speech turns: one listening turn on a FastAGI channel.
 
-``SessionDeps(speech=SpeechTurns(service, config.speech))`` makes the session
-run every ``Gather`` with speech through here. AudioSocket mode streams (see
+``AgiTransport(channel, recordings, speech=SpeechTurns(service, config.speech))``
+runs every ``Gather`` with speech through here. AudioSocket mode streams (see
 :mod:`ivr.speech.gather`); record mode plays the prompt with ``STREAM FILE``
 (a key interrupts it and digit entry goes on with ``WAIT FOR DIGIT``) and
 then records and recognises the answer (see :mod:`ivr.speech.record_fallback`).
@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ivr.agi.channel import AgiChannel, AgiCommandError
-from ivr.agi.media import KeyRules, collect_digits, playable
 from ivr.config import SpeechConfig
 from ivr.flows.effects import DigitSpec, Gather
+from ivr.flows.keys import escape_keys
+from ivr.interpreter.agi_media import collect_digits, playable
 from ivr.speech.gather import AudioSocketUnavailable, SpeechService, gather
 from ivr.speech.listen import Turn, TurnTiming
 from ivr.speech.record_fallback import RecordPaths, record_and_recognise
@@ -38,6 +39,15 @@ class SpeechTurns:
         self.paths = paths or RecordPaths.from_config(config)
         self.streaming = config.audio == "audiosocket"
 
+    async def start(self) -> None:
+        """Listen for AudioSocket and load every model now, so no caller waits for a load."""
+        await self.service.server.start()
+        await self.service.warm_up()
+
+    async def close(self) -> None:
+        """Stop listening for AudioSocket."""
+        await self.service.server.close()
+
     def hears(self, language: str) -> bool:
         """True when a model for *language* is configured or packaged (keys only otherwise)."""
         return language in self.service.models.languages
@@ -55,17 +65,14 @@ class SpeechTurns:
     async def _record_turn(
         self, effect: Gather, channel: AgiChannel, files: Sequence[Path]
     ) -> Turn:
-        spec = effect.digits
-        escape = ""
-        if spec is not None and effect.barge_in:
-            escape = spec.valid_keys + (spec.finish_key or "")
+        escape = escape_keys(effect)
         played_ms = 0
         for path in files:
             playback = await channel.stream_file(playable(path), escape)
             played_ms += (playback.endpos or 0) // 8
             if playback.digit is not None:
-                rules = KeyRules.from_spec(spec or DigitSpec())
-                event = await collect_digits(channel, rules, playback.digit)
+                event = await collect_digits(channel, effect.digits or DigitSpec(),
+                                             playback.digit)
                 return Turn(event, TurnTiming(played_ms, played_ms))
         turn = await record_and_recognise(
             channel, effect, self.service.models, self.paths, self.config.record_silence_s

@@ -10,8 +10,9 @@ import pytest
 
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
-from ivr.agi.session import CallSession, SessionDeps
 from ivr.flows.engine import Call
+from ivr.interpreter.agi_transport import AgiTransport
+from ivr.interpreter.session import CallSession, SessionDeps
 from tests.agi.helpers import RECORDINGS, FakeAsterisk, flowset, stalled_lookup
 from tests.agi.memstore import MemoryStore
 
@@ -37,13 +38,13 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
 
     store = MemoryStore()
     http = aiohttp.ClientSession()
-    deps = SessionDeps(recordings_dir=RECORDINGS, store=store, http=http)
+    deps = SessionDeps(store=store, http=http)
     flows = flowset()
 
     async def handler(channel: AgiChannel) -> None:
         call = Call(flows, channel.request.script, call_id=channel.request.uniqueid,
                     caller=channel.request.caller, dnid=channel.request.dnid)
-        await CallSession(channel, call, deps).run()
+        await CallSession(AgiTransport(channel, RECORDINGS), call, deps).run()
 
     async with AgiServer(handler, port=0) as server:
         yield Harness(server, store)

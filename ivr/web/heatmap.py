@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
+from ivr.calls.outcome import LOST
 from ivr.calls.query import CallFilter, conditions
 from ivr.calls.record import TimelineEntry
 from ivr.calls.store import schema
@@ -42,7 +43,6 @@ from ivr.flows.graph_path import hops
 #: At most this many calls (the newest) are read for one map; ``HeatMap.capped`` says so.
 MAX_CALLS = 20_000
 #: Outcomes that mean the caller gave up inside the IVR.
-LOST = ("abandoned", "interrupted")
 _KINDS = ("node_entered", "option_chosen", "lookup", "no_input", "no_match", "retry", "outcome",
           "split")
 

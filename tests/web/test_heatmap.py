@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from ivr.calls.heatmap import heat_map
 from ivr.calls.query import CallFilter
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.calls.store import SqlStore
 from ivr.flows.graph import ENTRY
+from ivr.web.heatmap import heat_map
 from tests.calls.records import T0, at, call, entry
 
 

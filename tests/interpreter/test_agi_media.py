@@ -1,4 +1,4 @@
-"""Digit-collection rules (pure) and the WAIT FOR DIGIT loop over a real socket."""
+"""The one key-entry rule (pure) and the FastAGI WAIT FOR DIGIT loop over a real socket."""
 
 from __future__ import annotations
 
@@ -7,20 +7,21 @@ import asyncio
 import pytest
 
 from ivr.agi.channel import AgiChannel
-from ivr.agi.media import KeyRules, add_key, collect_digits
 from ivr.agi.server import AgiServer
 from ivr.flows.effects import DigitSpec
 from ivr.flows.events import Digits, NoInput
+from ivr.flows.keys import add_key, timed_out
+from ivr.interpreter.agi_media import collect_digits
 from tests.agi.helpers import FakeAsterisk
 
-RULES = KeyRules.from_spec(
-    DigitSpec(max_digits=4, finish_key="#", timeout_s=5, inter_digit_timeout_s=2,
-              valid_keys="0123456789")
-)
+RULES = DigitSpec(min_digits=4, max_digits=4, finish_key="#", timeout_s=5,
+                  inter_digit_timeout_s=2, valid_keys="0123456789")
 
 
-def test_rules_from_spec_are_milliseconds() -> None:
-    assert (RULES.first_timeout_ms, RULES.inter_digit_timeout_ms) == (5000, 2000)
+def test_an_entry_that_times_out_is_what_was_keyed_too_few_included() -> None:
+    # Too few keys are the engine's no-match, never the transport's no-input.
+    assert timed_out("12") == Digits("12")
+    assert timed_out("") == NoInput()
 
 
 @pytest.mark.parametrize(

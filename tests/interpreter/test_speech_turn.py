@@ -12,7 +12,7 @@ import pytest
 from ivr.agi.channel import AgiChannel
 from ivr.config import SpeechConfig
 from ivr.flows.events import Digits, SpeechHeard
-from ivr.speech.agi_turn import SpeechTurns
+from ivr.interpreter.speech_turn import SpeechTurns
 from ivr.speech.gather import SpeechService
 from ivr.speech.listen import Turn
 from ivr.speech.record_fallback import RecordPaths

@@ -1,4 +1,4 @@
-"""What the caller hears and keys, over AGI: prompts with barge-in, digit collection, recording.
+"""The FastAGI transport's media: prompts with barge-in, digit collection, recording.
 
 Prompts are files under the recordings directory, played by absolute path
 without extension (Asterisk picks the format). The sandbox bind-mounts that
@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.agi.channel import AgiChannel
 from ivr.flows.effects import DigitSpec, Prompt
 from ivr.flows.events import Digits, NoInput, Recorded
+from ivr.flows.keys import add_key, timed_out
 from ivr.prompts.audio import ensure_audio, temporary_audio
 
 log = logging.getLogger(__name__)
@@ -69,58 +69,24 @@ async def play(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class KeyRules:
-    """How one digit-collection turn ends (from a ``DigitSpec``)."""
-
-    max_digits: int
-    finish_key: str | None
-    first_timeout_ms: int
-    inter_digit_timeout_ms: int
-    valid_keys: str
-
-    @classmethod
-    def from_spec(cls, spec: DigitSpec) -> KeyRules:
-        """Convert the engine's spec (seconds) into AGI timeouts (milliseconds)."""
-        return cls(
-            max_digits=spec.max_digits,
-            finish_key=spec.finish_key,
-            first_timeout_ms=int(spec.timeout_s * 1000),
-            inter_digit_timeout_ms=int(spec.inter_digit_timeout_s * 1000),
-            valid_keys=spec.valid_keys,
-        )
-
-
-def add_key(keys: str, key: str, rules: KeyRules) -> tuple[str, Digits | None]:
-    """Add one pressed key; return the keys so far and the result once entry is complete.
-
-    Pure, so the ending rules (finish key, max digits) are tested without a call.
-    """
-    if rules.finish_key is not None and key == rules.finish_key:
-        return keys, Digits(keys, terminated_by=key)
-    if key not in rules.valid_keys:
-        return keys, None
-    keys += key
-    if len(keys) >= rules.max_digits:
-        return keys, Digits(keys)
-    return keys, None
-
-
 async def collect_digits(
-    channel: AgiChannel, rules: KeyRules, first_key: str | None
+    channel: AgiChannel, spec: DigitSpec, first_key: str | None
 ) -> Digits | NoInput:
-    """Collect keys with ``WAIT FOR DIGIT``: the first may already have barged into the prompt."""
+    """Collect keys with ``WAIT FOR DIGIT`` by :mod:`ivr.flows.keys`' rule.
+
+    The first key may already have barged into the prompt.
+    """
     keys = ""
     if first_key is not None:
-        keys, done = add_key(keys, first_key, rules)
+        keys, done = add_key(keys, first_key, spec)
         if done is not None:
             return done
     while True:
-        timeout = rules.inter_digit_timeout_ms if keys else rules.first_timeout_ms
-        key = await channel.wait_for_digit(timeout)
+        timeout_s = spec.inter_digit_timeout_s if keys else spec.timeout_s
+        key = await channel.wait_for_digit(int(timeout_s * 1000))
         if key is None:
-            return Digits(keys) if keys else NoInput()
-        keys, done = add_key(keys, key, rules)
+            return timed_out(keys)
+        keys, done = add_key(keys, key, spec)
         if done is not None:
             return done
 

@@ -1,42 +1,39 @@
-"""One call: the engine's effects carried out as AGI commands, its journey written to the store.
+"""One call: the engine's effects carried out over a transport, its journey written to the store.
 
 The loop is the contract in :mod:`ivr.flows.effects`: non-blocking effects in
 order, then the blocking one, whose result goes back to the engine as one
-event. A hang-up at any moment (:class:`ChannelHungUp` from any command, or
-the ``HANGUP`` line during a lookup) becomes the engine's ``Hangup`` event, so
-the record ends as abandoned at the node the caller was in. The record is
-written incrementally and finished in every case, including engine bugs.
+event. A hang-up at any moment (:class:`CallerGone` from the transport: any AGI
+command, the ``HANGUP`` line during a lookup, the simulated caller's ``hangup``)
+becomes the engine's ``Hangup`` event, so the record ends as abandoned at the
+node the caller was in. The record is written incrementally and finished in
+every case, including engine bugs. The live service and ``ivr simulate`` both run
+calls through here; only the :class:`~ivr.interpreter.transport.Transport` differs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 
-from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
-from ivr.agi.media import KeyRules, collect_digits, play, prompt_files, record
-from ivr.agi.protocol import LocalProtocolError
 from ivr.ami.client import AmiClient
 from ivr.ami.messages import AmiError
+from ivr.calls.outcome import HANDOFF, OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.calls.store.base import CallStore
 from ivr.flows import effects as fx
-from ivr.flows.events import AdapterError, Digits, Event, Hangup, PlaybackDone, QueueStatus
-from ivr.serve.lookup import run_lookup
+from ivr.flows.events import AdapterError, Event, Hangup, LookupDone, LookupFailed, QueueStatus
+from ivr.interpreter.lookup import run_lookup
+from ivr.interpreter.transport import CallerGone, Transport, TransportFailed
 
 log = logging.getLogger(__name__)
 
-#: Outcomes after which the dialplan puts the caller in front of a person.
-HANDOFF_OUTCOMES = frozenset({"queue", "transfer", "voicemail", "callback", "error"})
 
 
 class EngineCall(Protocol):
@@ -60,16 +57,6 @@ class EngineCall(Protocol):
         """Return the timeline entries added since the last drain."""
 
 
-class SpeechGather(Protocol):
-    """``ivr.speech.gather`` bound to the process's speech service."""
-
-    async def __call__(self, effect: fx.Gather, channel: AgiChannel, files: Sequence[Path]) -> Any:
-        """Run one listening turn; the result has ``.event``."""
-
-    def hears(self, language: str) -> bool:
-        """True when a speech model for *language* is available."""
-
-
 class CallbackTaker(Protocol):
     """Stores the callback request a ``callback`` outcome carries (``ivr.callbacks.intake``)."""
 
@@ -79,15 +66,24 @@ class CallbackTaker(Protocol):
 
 @dataclass
 class SessionDeps:
-    """What every call shares: where audio lives, and the optional live parts."""
+    """What every call shares, whatever its transport: the optional live parts and the clock.
 
-    recordings_dir: Path
+    ``queues`` answers a queue check; without it, AMI's live board does (unknown
+    figures without AMI). The simulator gives the states ``--queue`` describes.
+    """
+
     store: CallStore | None = None
     ami: AmiClient | None = None
     http: aiohttp.ClientSession | None = None
-    speech: SpeechGather | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     callbacks: CallbackTaker | None = None
+    queues: Mapping[str, QueueStatus] | None = None
+
+    def queue_status(self, queue: str) -> QueueStatus:
+        """The queue's state now, as far as this process knows it."""
+        if self.queues is not None:
+            return self.queues.get(queue, QueueStatus(queue, 1, 1, 0, 0.0, 0.0))
+        return self.ami.queue_status(queue) if self.ami is not None else QueueStatus(queue)
 
 
 def channel_variables(finish: fx.Finish, record: CallRecord) -> dict[str, str]:
@@ -116,18 +112,11 @@ def handoff_header(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("_"))
 
 
-def flow_variables(channel: AgiChannel) -> dict[str, str]:
-    """Seed values from the request: ``agi_arg_N`` as ``arg1``…, and ``?key=value`` pairs."""
-    seeded = {f"arg{i}": value for i, value in enumerate(channel.request.args, start=1)}
-    seeded.update(channel.request.query)
-    return seeded
-
-
 class CallSession:
     """Drives one call from ``Call.start`` to ``Finish`` (or the caller hanging up)."""
 
-    def __init__(self, channel: AgiChannel, call: EngineCall, deps: SessionDeps) -> None:
-        self.channel = channel
+    def __init__(self, transport: Transport, call: EngineCall, deps: SessionDeps) -> None:
+        self.transport = transport
         self.call = call
         self.deps = deps
 
@@ -135,7 +124,7 @@ class CallSession:
         """Run the call to its end and return the finished record."""
         record = self.call.record
         effects = self.call.start(self.deps.clock())  # stamps started_at before the first write
-        await self._store("begin", record)
+        await self._store("begin", lambda store: store.begin(record))
         try:
             while True:
                 # Stored before the effects run, so a crash while the caller listens
@@ -145,17 +134,17 @@ class CallSession:
                 if event is None:
                     break
                 effects = self.call.receive(event, self.deps.clock())
-        except ChannelHungUp:
+        except CallerGone:
             await self._hung_up()
         except Exception:
             log.exception("call %s failed", record.call_id)
-            record.outcome = record.outcome or "error"
-            if not self.channel.hung_up:
+            record.outcome = record.outcome or OutcomeKind.ERROR
+            if not self.transport.hung_up:
                 await self._try_set("IVR_OUTCOME", "error")
         finally:
             record.ended_at = record.ended_at or self.deps.clock()
             await self._flush()
-            await self._store("finish", record)
+            await self._store("finish", lambda store: store.finish(record))
         return record
 
     async def _hung_up(self) -> None:
@@ -173,9 +162,9 @@ class CallSession:
     async def _carry_out(self, effects: Sequence[fx.Effect]) -> Event | None:
         for effect in effects:
             if isinstance(effect, fx.Answer):
-                await self.channel.answer()
+                await self.transport.answer()
             elif isinstance(effect, fx.SetVariable):
-                await self.channel.set_variable(effect.name, effect.value)
+                await self.transport.set_variable(effect.name, effect.value)
             elif isinstance(effect, fx.Finish):
                 await self._finish(effect)
                 return None
@@ -184,71 +173,35 @@ class CallSession:
         raise RuntimeError("engine returned effects without a blocking or final one")
 
     async def _blocking(self, effect: fx.Blocking) -> Event:
+        transport = self.transport
         try:
             if isinstance(effect, fx.Play):
-                key = await play(
-                    self.channel, effect.prompts, self.deps.recordings_dir, effect.interrupt_keys
-                )
-                return PlaybackDone() if key is None else Digits(key)
+                return await transport.play(effect)
             if isinstance(effect, fx.Gather):
-                return await self._gather(effect)
+                return await transport.gather(effect)
             if isinstance(effect, fx.Lookup):
-                return await self._lookup(effect)
+                lookup = effect
+                return await transport.wait(effect, lambda: self._lookup(lookup))
             if isinstance(effect, fx.Record):
-                await play(self.channel, effect.prompts, self.deps.recordings_dir, "")
                 name = f"voicemail/{_file_safe(self.call.record.call_id)}-{effect.node}"
-                return await record(
-                    self.channel, self.deps.recordings_dir, name, effect.max_seconds,
-                    effect.silence_s, effect.beep, effect.finish_keys,
-                )
+                return await transport.record(effect, name)
             if isinstance(effect, fx.CheckQueue):
-                ami = self.deps.ami
-                return ami.queue_status(effect.queue) if ami else QueueStatus(effect.queue)
-        except (AgiCommandError, LocalProtocolError, FileNotFoundError, ValueError) as exc:
+                queue = effect.queue
+                return await transport.wait(effect, lambda: self._queue(queue))
+        except (TransportFailed, FileNotFoundError, ValueError) as exc:
             kind = type(effect).__name__
             log.warning("call %s: %s failed: %s", self.call.record.call_id, kind, exc)
-            return AdapterError(reason=type(exc).__name__, details={"error": str(exc)[:200]})
+            cause = exc.__cause__ if isinstance(exc, TransportFailed) and exc.__cause__ else exc
+            return AdapterError(reason=type(cause).__name__, details={"error": str(exc)[:200]})
         raise TypeError(f"unknown effect {effect!r}")
 
-    async def _gather(self, effect: fx.Gather) -> Event:
-        speech = self.deps.speech
-        if effect.speech is not None and speech is not None and speech.hears(
-            effect.speech.language
-        ):
-            try:
-                async with prompt_files(effect.prompts, self.deps.recordings_dir) as files:
-                    turn = await speech(effect, self.channel, files)
-            except (ChannelHungUp, asyncio.CancelledError):
-                raise
-            except Exception:
-                # No AudioSocket or no model: the caller can still press keys.
-                log.exception("speech unavailable for %s; collecting keys", effect.node)
-            else:
-                if self.channel.hung_up:
-                    raise ChannelHungUp("hung up while listening")
-                event: Event = turn.event
-                return event
-        spec = effect.digits or fx.DigitSpec()
-        rules = KeyRules.from_spec(spec)
-        escape = spec.valid_keys + (spec.finish_key or "") if effect.barge_in else ""
-        first = await play(self.channel, effect.prompts, self.deps.recordings_dir, escape)
-        return await collect_digits(self.channel, rules, first)
-
-    async def _lookup(self, effect: fx.Lookup) -> Event:
-        http = self.deps.http
-        if http is None:
+    async def _lookup(self, effect: fx.Lookup) -> LookupDone | LookupFailed | AdapterError:
+        if self.deps.http is None:
             return AdapterError(reason="no HTTP client configured")
-        lookup = asyncio.ensure_future(run_lookup(effect, http))
-        hangup = asyncio.ensure_future(self.channel.wait_hangup())
-        try:
-            await asyncio.wait({lookup, hangup}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (lookup, hangup):
-                task.cancel()
-            await asyncio.gather(lookup, hangup, return_exceptions=True)
-        if hangup.done() and not hangup.cancelled() and hangup.exception() is None:
-            raise ChannelHungUp("hung up during lookup")
-        return lookup.result()
+        return await run_lookup(effect, self.deps.http)
+
+    async def _queue(self, queue: str) -> QueueStatus:
+        return self.deps.queue_status(queue)
 
     async def _finish(self, finish: fx.Finish) -> None:
         if finish.outcome.callback is not None and self.deps.callbacks is not None:
@@ -258,49 +211,50 @@ class CallSession:
             except Exception:
                 log.exception("callback request of %s NOT stored", self.call.record.call_id)
         for name, value in channel_variables(finish, self.call.record).items():
-            await self.channel.set_variable(name, value)
-        if finish.outcome.kind == "hangup":
-            await self.channel.hangup()
+            await self.transport.set_variable(name, value)
+        if finish.outcome.kind == OutcomeKind.HANGUP:
+            await self.transport.hangup()
         await self._after_finish(finish, hung_up=False)
 
     async def _after_finish(self, finish: fx.Finish, hung_up: bool) -> None:
-        if hung_up or finish.outcome.kind not in HANDOFF_OUTCOMES:
+        if hung_up or finish.outcome.kind not in HANDOFF:
             return
         ami = self.deps.ami
         if ami is None:
             return
-        request = self.channel.request
-        ami.follow_after_ivr(request.uniqueid, self.call.record.call_id)
+        line = self.transport.line
+        ami.follow_after_ivr(line.uniqueid, self.call.record.call_id)
         headers: dict[str, object] = {
-            "Uniqueid": request.uniqueid,
-            "Channel": request.channel,
-            "CallerIDNum": request.caller or "",
+            "Uniqueid": line.uniqueid,
+            "Channel": line.channel,
+            "CallerIDNum": line.caller or "",
         }
         for name, value in channel_variables(finish, self.call.record).items():
             headers[handoff_header(name)] = value
         try:
             await ami.user_event("IvrHandoff", headers)
         except (AmiError, ValueError) as exc:
-            log.warning("screen-pop UserEvent for %s not sent: %s", request.uniqueid, exc)
+            log.warning("screen-pop UserEvent for %s not sent: %s", line.uniqueid, exc)
 
     async def _flush(self) -> None:
         entries = self.call.drain_timeline()
         if entries and self.deps.store is not None:
-            await self._store("append", self.call.record.call_id, entries)
+            call_id = self.call.record.call_id
+            await self._store("append", lambda store: store.append(call_id, entries))
 
-    async def _store(self, method: str, *args: object) -> None:
+    async def _store(self, what: str, write: Callable[[CallStore], Awaitable[None]]) -> None:
         store = self.deps.store
         if store is None:
             return
         try:
-            await getattr(store, method)(*args)
+            await write(store)
         except Exception:
             # A failing store must not hang up on the caller; the error is logged loudly.
-            log.exception("call store %s failed for %s", method, self.call.record.call_id)
+            log.exception("call store %s failed for %s", what, self.call.record.call_id)
 
     async def _try_set(self, name: str, value: str) -> None:
-        with contextlib.suppress(ChannelHungUp, AgiCommandError):
-            await self.channel.set_variable(name, value)
+        with contextlib.suppress(CallerGone, TransportFailed):
+            await self.transport.set_variable(name, value)
 
 
 def _file_safe(text: str) -> str:

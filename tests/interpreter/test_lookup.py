@@ -23,7 +23,7 @@ from ivr.flows.engine import Call
 from ivr.flows.events import LookupDone, LookupFailed
 from ivr.flows.loader import parse_flowset
 from ivr.flows.template import render, url_value
-from ivr.serve.lookup import request_url, run_lookup
+from ivr.interpreter.lookup import request_url, run_lookup
 from tests.flows.engine_walk import FRIDAY_10, HEADER
 
 

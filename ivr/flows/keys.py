@@ -1,0 +1,42 @@
+"""How a caller's key entry ends: the one rule every transport follows.
+
+The FastAGI path (``WAIT FOR DIGIT``), the AudioSocket stream (DTMF frames) and the
+simulated phone all feed keys through :func:`add_key` and end an entry that times out
+with :func:`timed_out`, so the same keys give the engine the same event whatever carried
+them. Whether an entry is too short is the engine's question (a ``no_match`` retry), not
+the transport's.
+"""
+
+from __future__ import annotations
+
+from ivr.flows.effects import DigitSpec, Gather
+from ivr.flows.events import Digits, NoInput
+
+
+def add_key(keys: str, key: str, spec: DigitSpec) -> tuple[str, Digits | None]:
+    """Add one pressed key; return the keys so far and the result once entry is complete.
+
+    The finish key ends the entry (not part of it); keys outside ``valid_keys`` are
+    ignored; reaching ``max_digits`` ends it.
+    """
+    if spec.finish_key is not None and key == spec.finish_key:
+        return keys, Digits(keys, terminated_by=key)
+    if key not in spec.valid_keys:
+        return keys, None
+    keys += key
+    if len(keys) >= spec.max_digits:
+        return keys, Digits(keys)
+    return keys, None
+
+
+def timed_out(keys: str) -> Digits | NoInput:
+    """The caller stopped keying: what they keyed so far, or no input at all."""
+    return Digits(keys) if keys else NoInput()
+
+
+def escape_keys(gather: Gather) -> str:
+    """Keys that stop *gather*'s prompt and start the entry (none without barge-in or digits)."""
+    spec = gather.digits
+    if spec is None or not gather.barge_in:
+        return ""
+    return spec.valid_keys + (spec.finish_key or "")

@@ -1,0 +1,168 @@
+"""The FastAGI transport: the engine's effects as AGI commands on one Asterisk channel.
+
+Questions with speech go to the speech turn (AudioSocket streaming, or ``RECORD FILE``
+with recognition), keys to ``STREAM FILE`` + ``WAIT FOR DIGIT``. Every way Asterisk says
+the caller is gone (:class:`~ivr.agi.channel.ChannelHungUp`) becomes :class:`CallerGone`,
+and a refused command becomes :class:`TransportFailed`, so the session knows nothing of AGI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
+from ivr.agi.protocol import LocalProtocolError
+from ivr.flows import effects as fx
+from ivr.flows.events import Digits, Event, PlaybackDone
+from ivr.flows.keys import escape_keys
+from ivr.interpreter.agi_media import collect_digits, play, prompt_files, record
+from ivr.interpreter.transport import CallerGone, Line, TransportFailed
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: The key rule of a question that listens only for words: no key is taken.
+WORDS_ONLY = fx.DigitSpec(valid_keys="")
+
+
+class SpeechTurn(Protocol):
+    """One listening turn on a FastAGI channel (``ivr.interpreter.speech_turn.SpeechTurns``)."""
+
+    async def __call__(self, effect: fx.Gather, channel: AgiChannel,
+                       files: Sequence[Path]) -> SpeechResult:
+        """Run one listening turn; the result has ``.event``."""
+
+    def hears(self, language: str) -> bool:
+        """True when a speech model for *language* is available."""
+
+
+class SpeechResult(Protocol):
+    """What a speech turn gives back: the engine's event."""
+
+    @property
+    def event(self) -> Event:
+        """The event for the engine."""
+
+
+@contextmanager
+def _agi_errors() -> Iterator[None]:
+    try:
+        yield
+    except ChannelHungUp as exc:
+        raise CallerGone(str(exc)) from exc
+    except (AgiCommandError, LocalProtocolError) as exc:
+        raise TransportFailed(str(exc)) from exc
+
+
+class AgiTransport:
+    """One caller on a FastAGI channel; prompts are WAVs under *recordings_dir*."""
+
+    def __init__(self, channel: AgiChannel, recordings_dir: Path,
+                 speech: SpeechTurn | None = None) -> None:
+        self.channel = channel
+        self.recordings_dir = recordings_dir
+        self.speech = speech
+        request = channel.request
+        self._line = Line(request.uniqueid, request.channel, request.caller)
+
+    @property
+    def line(self) -> Line:
+        """The channel's unique id, name and caller number."""
+        return self._line
+
+    @property
+    def hung_up(self) -> bool:
+        """True once Asterisk said the caller is gone."""
+        return self.channel.hung_up
+
+    async def answer(self) -> None:
+        """``ANSWER``."""
+        with _agi_errors():
+            await self.channel.answer()
+
+    async def set_variable(self, name: str, value: str) -> None:
+        """``SET VARIABLE`` (or the base64 helper for values with line breaks)."""
+        with _agi_errors():
+            await self.channel.set_variable(name, value)
+
+    async def hangup(self) -> None:
+        """``HANGUP``."""
+        with _agi_errors():
+            await self.channel.hangup()
+
+    async def play(self, effect: fx.Play) -> Event:
+        """``STREAM FILE`` each prompt, stopping on one of the effect's interrupt keys."""
+        with _agi_errors():
+            key = await play(self.channel, effect.prompts, self.recordings_dir,
+                             effect.interrupt_keys)
+        return PlaybackDone() if key is None else Digits(key)
+
+    async def gather(self, effect: fx.Gather) -> Event:
+        """A speech turn when a model hears the language, else prompt and ``WAIT FOR DIGIT``."""
+        with _agi_errors():
+            event = await self._speech(effect) if self._hears(effect) else None
+            if event is not None:
+                return event
+            # A question for words only takes no keys, as the speech path (ivr.speech.listen)
+            # and the simulated phone ignore them: without a model it ends in silence.
+            spec = effect.digits or WORDS_ONLY
+            first = await play(self.channel, effect.prompts, self.recordings_dir,
+                               escape_keys(effect))
+            return await collect_digits(self.channel, spec, first)
+
+    def _hears(self, effect: fx.Gather) -> bool:
+        return (effect.speech is not None and self.speech is not None
+                and self.speech.hears(effect.speech.language))
+
+    async def _speech(self, effect: fx.Gather) -> Event | None:
+        assert self.speech is not None
+        try:
+            async with prompt_files(effect.prompts, self.recordings_dir) as files:
+                turn = await self.speech(effect, self.channel, files)
+        except (ChannelHungUp, asyncio.CancelledError):
+            raise
+        except Exception:
+            # No AudioSocket or no model: the caller can still press keys.
+            log.exception("speech unavailable for %s; collecting keys", effect.node)
+            return None
+        if self.channel.hung_up:
+            raise ChannelHungUp("hung up while listening")
+        return turn.event
+
+    async def record(self, effect: fx.Record, name: str) -> Event:
+        """Play the prompt (no barge-in), then ``RECORD FILE`` into *name* under the recordings."""
+        with _agi_errors():
+            await play(self.channel, effect.prompts, self.recordings_dir, "")
+            return await record(self.channel, self.recordings_dir, name, effect.max_seconds,
+                                effect.silence_s, effect.beep, effect.finish_keys)
+
+    async def wait(self, effect: fx.Lookup | fx.CheckQueue,
+                   work: Callable[[], Awaitable[T]]) -> T:
+        """Run *work*, listening for Asterisk's ``HANGUP`` meanwhile (no command is running).
+
+        A queue check answers at once from AMI's board, so it is not raced.
+        """
+        if isinstance(effect, fx.CheckQueue):
+            return await work()
+        task = asyncio.ensure_future(work())
+        hangup = asyncio.ensure_future(self.channel.wait_hangup())
+        try:
+            await asyncio.wait({task, hangup}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pending in (task, hangup):
+                pending.cancel()
+            await asyncio.gather(task, hangup, return_exceptions=True)
+        if hangup.done() and not hangup.cancelled() and hangup.exception() is None:
+            raise CallerGone(f"hung up during the {type(effect).__name__.lower()}")
+        return task.result()
+
+
+def flow_variables(channel: AgiChannel) -> dict[str, str]:
+    """Seed values from the request: ``agi_arg_N`` as ``arg1``…, and ``?key=value`` pairs."""
+    seeded = {f"arg{i}": value for i, value in enumerate(channel.request.args, start=1)}
+    seeded.update(channel.request.query)
+    return seeded

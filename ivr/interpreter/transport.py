@@ -1,0 +1,68 @@
+"""What a call session needs of the line the caller is on: the transport seam.
+
+A transport answers the engine's blocking effects with events, in the caller's terms
+(keys pressed, words said, silence). It raises :class:`CallerGone` when the caller hangs
+up, at whatever moment, and :class:`TransportFailed` when the line refuses a command (the
+engine then hears an ``AdapterError`` and takes its error path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from ivr.flows import effects as fx
+from ivr.flows.events import Event
+
+T = TypeVar("T")
+
+
+class CallerGone(Exception):
+    """The caller hung up (or the line to them is gone)."""
+
+
+class TransportFailed(Exception):
+    """The line refused a command; ``__cause__`` is the transport's own error."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """Who and where the call is, for the hand-off screen pop."""
+
+    uniqueid: str
+    channel: str
+    caller: str | None
+
+
+class Transport(Protocol):
+    """The caller's line, as the interpreter drives it."""
+
+    @property
+    def line(self) -> Line:
+        """The call's identity on the telephony side."""
+
+    @property
+    def hung_up(self) -> bool:
+        """True once the caller is known to be gone."""
+
+    async def answer(self) -> None:
+        """Answer the call."""
+
+    async def set_variable(self, name: str, value: str) -> None:
+        """Set a hand-off variable (a plain channel-variable name)."""
+
+    async def hangup(self) -> None:
+        """Hang up on the caller."""
+
+    async def play(self, effect: fx.Play) -> Event:
+        """Play prompts; ``Digits`` for the key that stopped them, else ``PlaybackDone``."""
+
+    async def gather(self, effect: fx.Gather) -> Event:
+        """Ask a question: ``Digits``, ``SpeechHeard`` or ``NoInput``."""
+
+    async def record(self, effect: fx.Record, name: str) -> Event:
+        """Play the recording prompt and record the caller into *name* (``Recorded``)."""
+
+    async def wait(self, effect: fx.Lookup | fx.CheckQueue, work: Callable[[], Awaitable[T]]) -> T:
+        """Run *work* while the caller waits on the line (they may hang up meanwhile)."""

@@ -1,0 +1,50 @@
+"""A lookup backend on a free loopback port: good, redirecting, failing and slow answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def lookup_backend() -> AsyncIterator[str]:
+    """Serve ``/ok``, ``/moved`` (a redirect to ``/ok``), ``/broken`` (503), ``/slow`` (5 s)."""
+
+    async def ok(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def moved(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("/ok")
+
+    async def broken(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "down"}, status=503)
+
+    async def slow(_request: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_get("/ok", ok)
+    app.router.add_get("/moved", moved)
+    app.router.add_get("/broken", broken)
+    app.router.add_get("/slow", slow)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()

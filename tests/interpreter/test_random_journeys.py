@@ -1,0 +1,58 @@
+"""Hundreds of random callers, each through ``ivr simulate`` and through the FastAGI service.
+
+The same caller (keys, partial entries, silences, running out of things to say) on the
+simulator's phone and on the in-repo fake Asterisk (:class:`AgiPhone`, real sockets)
+must leave the same call record: path, outcome, timeline kinds, variables, lookups.
+Over the shipped ``flows.yaml`` (open and closed hours) and the FastAGI test flows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from ivr.flows.flowset import FlowSet
+from ivr.flows.loader import load_flowset
+from tests.agi.helpers import FLOWS as SESSION_FLOWS
+from tests.flowsets import EXAMPLE
+from tests.interpreter import transports
+from tests.interpreter.transports import over_fastagi, over_simulator
+
+FLOWSETS: dict[str, FlowSet] = {
+    "example": load_flowset(EXAMPLE),
+    "session": load_flowset(SESSION_FLOWS),
+}
+JOURNEYS = [("example", "main"), ("example", "csat"), ("session", "main")]
+#: Mid-morning on a weekday (open), a Sunday night (closed), local time of the example.
+TIMES = [dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+         dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))]
+
+keys = st.text(alphabet="0123456789*#", min_size=1, max_size=7)
+#: What callers of these flows typically enter (menu keys, the demo account and PIN), so
+#: journeys reach the lookups, the readback, the survey and the queues, not only retries.
+typical = st.sampled_from(["1", "2", "3", "4", "0", "*", "#", "9", "12", "123456", "4321#",
+                           "1234", "timeout"])
+word = st.one_of(typical, typical, keys)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(journey=st.sampled_from(JOURNEYS), at=st.sampled_from(TIMES),
+       words=st.lists(word, max_size=8))
+def test_the_simulator_and_fastagi_leave_the_same_record(
+    journey: tuple[str, str], at: dt.datetime, words: list[str]
+) -> None:
+    flowset, flow = FLOWSETS[journey[0]], journey[1]
+
+    async def both() -> tuple[transports.Journey, transports.Journey]:
+        return (await over_simulator(flowset, flow, words, at),
+                await over_fastagi(flowset, flow, words, at))
+
+    simulated, live = asyncio.run(both())
+    event(f"outcome {live.outcome}")
+    event(f"{len(live.path)} nodes")
+    event(f"{len(live.lookups)} lookups")
+    assert simulated == live
