@@ -15,10 +15,12 @@ lays out a *view* of the model directory: every entry is a symlink to the
 original except ``conf/mfcc.conf``, which is a copy with ``--dither=0``
 appended. Dither is not useless, though: the model was trained with it, and
 without it digitally silent stretches (zero samples) become extreme features
-that cost words (measured: "확인" and "안내" were lost). So :func:`dither`
+that cost words (measured: "확인" and "안내" were lost). So :class:`DitheredFeed`
 adds the same amount of noise (Gaussian, σ = 1 sample step) from a fixed
 table, indexed by the sample's position in the turn, to float samples handed
-to Vosk's float entry point: the same audio always gets the same noise.
+to Vosk's float entry point: the same audio always gets the same noise. It
+does so at the model's own rate, after upsampling (see :mod:`ivr.speech.upsample`
+for why noise added at 8 kHz did not do the job).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import tempfile
 import threading
 from array import array
 from pathlib import Path
+
+from ivr.speech.upsample import Upsampler
 
 _DITHER = re.compile(r"^\s*--dither\s*=", re.MULTILINE)
 _views: dict[Path, Path] = {}
@@ -82,19 +86,51 @@ def deterministic_model_dir(model_dir: Path) -> Path:
         return view
 
 
-#: One second of Gaussian noise (σ = 1 sample step), the same in every process.
-_TABLE_LEN = 8000
+#: One second (at 16 kHz) of Gaussian noise, σ = 1 sample step, the same in every process.
+_TABLE_LEN = 16000
 _rng = random.Random(9)
 _TABLE = array("f", (_rng.gauss(0.0, 1.0) for _ in range(_TABLE_LEN)))
+#: Kaldi's default ``--sample-frequency``, used when a model's config does not set one.
+DEFAULT_MODEL_RATE = 16000
+_RATE = re.compile(r"^\s*--sample-frequency\s*=\s*([0-9.]+)", re.MULTILINE)
 
 
-def dither(pcm: bytes, first_sample: int) -> array[float]:
-    """16-bit PCM as float samples plus the fixed dither; *first_sample* is the first's index.
+def model_rate(model_dir: Path) -> int:
+    """The sample rate *model_dir*'s features are computed at (its MFCC or fbank config)."""
+    for name in ("mfcc.conf", "fbank.conf"):
+        conf = model_dir / "conf" / name
+        if conf.is_file():
+            found = _RATE.findall(conf.read_text(encoding="utf-8"))
+            return round(float(found[-1])) if found else DEFAULT_MODEL_RATE
+    return DEFAULT_MODEL_RATE
 
-    Floats, not rounded back to 16 bits: measured, rounded dither (a third of
-    it zeros) still lost "확인" where Kaldi's own float dither did not.
+
+class DitheredFeed:
+    """Turns one turn's 16-bit PCM into dithered float samples at the model's rate.
+
+    ``rate`` is the rate to give Vosk. When the model's rate is not a whole
+    multiple of the input's, the audio stays at the input rate and Vosk
+    resamples it (then the dither does not reach the bands above the input's
+    Nyquist frequency; no model we ship is in that case).
     """
-    samples = array("h")
-    samples.frombytes(pcm[: len(pcm) - len(pcm) % 2])
-    table, n = _TABLE, _TABLE_LEN
-    return array("f", (s + table[(first_sample + i) % n] for i, s in enumerate(samples)))
+
+    def __init__(self, input_rate: int, model_rate: int) -> None:
+        factor = model_rate // input_rate if model_rate % input_rate == 0 else 1
+        self.rate = input_rate * factor
+        self._up = Upsampler(factor)
+        self._next = 0
+
+    def convert(self, pcm: bytes) -> array[float]:
+        """The model-rate samples for *pcm* (the last few follow with the next call)."""
+        samples = array("h")
+        samples.frombytes(pcm[: len(pcm) - len(pcm) % 2])
+        return self._dither(self._up.process(array("f", samples)))
+
+    def flush(self) -> array[float]:
+        """The samples still held back at the end of the turn."""
+        return self._dither(self._up.flush())
+
+    def _dither(self, samples: array[float]) -> array[float]:
+        table, n, first = _TABLE, _TABLE_LEN, self._next
+        self._next += len(samples)
+        return array("f", (s + table[(first + i) % n] for i, s in enumerate(samples)))

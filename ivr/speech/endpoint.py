@@ -150,10 +150,17 @@ class VoicingDetector:
     the window instead of counting as speech forever.
     """
 
-    def __init__(self, min_rms: float = 100.0, floor_ratio: float = 3.0) -> None:
+    def __init__(
+        self, min_rms: float = 100.0, floor_ratio: float = 3.0, floor: float | None = None
+    ) -> None:
         self.min_rms = min_rms
         self.floor_ratio = floor_ratio
         self._recent: deque[float] = deque(maxlen=FLOOR_WINDOW_FRAMES)
+        #: Frames still to seed the floor; none when the caller already knows it
+        #: (a whole recording, whose first frames may be speech).
+        self._seeding = SEED_FRAMES if floor is None else 0
+        if floor is not None:
+            self._recent.append(floor)
 
     @property
     def floor(self) -> float | None:
@@ -162,12 +169,19 @@ class VoicingDetector:
 
     def voiced(self, rms: float) -> bool:
         """Classify one frame's RMS, then let it take part in the floor."""
-        seeding = len(self._recent) < SEED_FRAMES
         floor = self.floor
         self._recent.append(rms)
-        if seeding or floor is None:
+        if self._seeding or floor is None:
+            self._seeding = max(0, self._seeding - 1)
             return False
         return rms >= self.min_rms and rms >= floor * self.floor_ratio
+
+
+def quietest_frame_rms(pcm: bytes, rate: int = SAMPLE_RATE) -> float:
+    """The RMS of the quietest whole 20 ms frame of *pcm*: a recording's own noise floor."""
+    size = rate * FRAME_MS // 1000 * 2
+    levels = [frame_rms(pcm[i : i + size]) for i in range(0, len(pcm) - size + 1, size)]
+    return min(levels, default=0.0)
 
 
 class VoicedFrames:
@@ -204,12 +218,19 @@ def onset_like_speech(run: Sequence[Frame]) -> bool:
 class Endpointer:
     """Incremental endpoint detector; one per listening turn."""
 
-    def __init__(self, settings: EndpointSettings | None = None, rate: int = SAMPLE_RATE) -> None:
+    def __init__(
+        self,
+        settings: EndpointSettings | None = None,
+        rate: int = SAMPLE_RATE,
+        noise_floor: float | None = None,
+    ) -> None:
+        """*noise_floor*: the line's known noise level (RMS); by default seeded from the turn."""
         self.settings = settings or EndpointSettings()
         self._frame_bytes = rate * FRAME_MS // 1000 * 2
         self._buf = bytearray()
         self._t_ms = 0
-        self._detector = VoicingDetector(self.settings.min_rms, self.settings.floor_ratio)
+        self._detector = VoicingDetector(self.settings.min_rms, self.settings.floor_ratio,
+                                         noise_floor)
         self._onset: list[Frame] = []
         self._silent_run = 0
         self._paused = False

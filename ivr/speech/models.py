@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ivr.speech.deterministic import deterministic_model_dir
+from ivr.speech.deterministic import deterministic_model_dir, model_rate
 from ivr.speech.vocabulary import VocabularyError, read_vocabulary
 
 #: PyPI packages that ship a model, by language: (import name, directory inside it).
@@ -76,6 +76,14 @@ class LoadedModel:
     model: Any
     _vocabulary: frozenset[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _rate: int | None = field(default=None, repr=False)
+
+    @property
+    def rate(self) -> int:
+        """The sample rate the model's features are computed at (read once from its config)."""
+        if self._rate is None:
+            self._rate = model_rate(self.path)
+        return self._rate
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -14,13 +14,14 @@ import json
 import os
 import threading
 import time
+from array import array
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ivr.flows.events import SpeechHeard
-from ivr.speech.deterministic import dither
+from ivr.speech.deterministic import DitheredFeed
 from ivr.speech.endpoint import VoicedFrames
 from ivr.speech.grammar import Interpretation, Word, interpret_freeform, normalise
 from ivr.speech.models import LoadedModel
@@ -106,11 +107,12 @@ class Recognition:
         return data
 
 
-def _accept(rec: Any, block: bytes, first_sample: int) -> None:
-    """Feed *block* to a Vosk recogniser with the fixed dither (see deterministic.py)."""
+def _accept(rec: Any, samples: array[float]) -> None:
+    """Feed model-rate float *samples* (from a :class:`DitheredFeed`) to a Vosk recogniser."""
     import vosk
 
-    samples = dither(block, first_sample)
+    if not samples:
+        return
     # The binding only wraps the 16-bit entry point; the float one is in the same library.
     buf = vosk._ffi.from_buffer("float[]", samples)
     vosk._c.vosk_recognizer_accept_waveform_f(rec._handle, buf, len(samples))
@@ -141,20 +143,21 @@ class Recognizer:
         self.phrases = tuple(phrases) if phrases is not None else None
         self.sample_rate = sample_rate
         self.plan: GrammarPlan | None = None
+        self._feed = DitheredFeed(sample_rate, model.rate)
+        rate = float(self._feed.rate)
         if self.phrases is not None:
             self.plan = plan or plan_grammar(self.phrases, model.language, model.vocabulary)
             grammar = self.plan.json(with_unk=model.has_unk)
-            self._rec: Any = vosk.KaldiRecognizer(model.model, float(sample_rate), grammar)
+            self._rec: Any = vosk.KaldiRecognizer(model.model, rate, grammar)
             self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)
             self._by_norm = {normalise(p): p for p in self.phrases}
         else:
-            self._rec = vosk.KaldiRecognizer(model.model, float(sample_rate))
+            self._rec = vosk.KaldiRecognizer(model.model, rate)
         self._rec.SetWords(True)
         self._executor = executor
         self._voiced = VoicedFrames(sample_rate)
         self._bytes = 0
         self._block = bytearray()
-        self._decoded_samples = 0
         #: The turn's audio as decoded, kept for a second pass (grammar mode only).
         self._audio = bytearray()
         self._model = model
@@ -185,8 +188,7 @@ class Recognizer:
         self._bytes += len(pcm)
 
     def _decode(self, block: bytes) -> None:
-        _accept(self._rec, block, self._decoded_samples)
-        self._decoded_samples += len(block) // 2
+        _accept(self._rec, self._feed.convert(block))
         if self.plan is not None:
             self._audio += block
 
@@ -196,6 +198,7 @@ class Recognizer:
         if self._block:
             self._decode(bytes(self._block))
             self._block.clear()
+        _accept(self._rec, self._feed.flush())
         raw = json.loads(self._rec.FinalResult())
         second = None
         if self.plan is not None and not _decision_of(raw, self.plan).phrase:
@@ -215,12 +218,14 @@ class Recognizer:
 
         assert self.plan is not None
         plain = GrammarPlan(self.plan.phrases, (), (), 1)
-        rec = vosk.KaldiRecognizer(self._model.model, float(self.sample_rate),
+        feed = DitheredFeed(self.sample_rate, self._model.rate)
+        rec = vosk.KaldiRecognizer(self._model.model, float(feed.rate),
                                    plain.json(self._model.has_unk))
         rec.SetMaxAlternatives(MAX_ALTERNATIVES)
         audio = bytes(self._audio)
         for i in range(0, len(audio), DECODE_BLOCK_BYTES):
-            _accept(rec, audio[i : i + DECODE_BLOCK_BYTES], i // 2)
+            _accept(rec, feed.convert(audio[i : i + DECODE_BLOCK_BYTES]))
+        _accept(rec, feed.flush())
         result: dict[str, Any] = json.loads(rec.FinalResult())
         return result
 
