@@ -137,6 +137,7 @@ class Recognizer:
         sample_rate: int = SAMPLE_RATE,
         executor: ThreadPoolExecutor | None = None,
         plan: GrammarPlan | None = None,
+        carriers: bool = True,
     ) -> None:
         import vosk
 
@@ -147,6 +148,8 @@ class Recognizer:
         rate = float(self._feed.rate)
         if self.phrases is not None:
             self.plan = plan or plan_grammar(self.phrases, model.language, model.vocabulary)
+            if not carriers:
+                self.plan = replace(self.plan, carriers=())
             grammar = self.plan.json(with_unk=model.has_unk)
             self._rec: Any = vosk.KaldiRecognizer(model.model, rate, grammar)
             self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)

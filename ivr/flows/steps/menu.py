@@ -5,7 +5,7 @@ from __future__ import annotations
 from ivr.flows.context import CallState
 from ivr.flows.effects import Prompt, SpeechSpec
 from ivr.flows.events import Digits, Event, NoInput, SpeechHeard
-from ivr.flows.matching import best_option
+from ivr.flows.matching import best_option, closest_phrase
 from ivr.flows.nodes import Menu, Option
 from ivr.flows.parts import GlobalKeys
 from ivr.flows.steps.base import Asking, Go, Transition, UnexpectedEvent, Wait
@@ -105,11 +105,12 @@ class MenuStep(Asking[Menu]):
             return self.retry("no_match", heard=heard.text)
         if heard.confidence < self._threshold("confirm_below", settings.confirm_below):
             self.confirming = option
-            prompt = confirmation_prompt(self.state, option.name)
+            # The phrase the caller said, in their language, not the option's report label.
+            prompt = confirmation_prompt(self.state, closest_phrase(heard.text, option.say))
             return self.gather(
                 prompt,
                 digits=self.digit_spec(min_digits=1, max_digits=1, valid_keys="12"),
-                speech=SpeechSpec(language=self.state.language, phrases=YES_NO),
+                speech=SpeechSpec(language=self.state.language, phrases=YES_NO, carriers=False),
             )
         return self.choose(option, via="speech")
 
