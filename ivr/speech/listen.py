@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ivr.flows.effects import DigitSpec
 from ivr.flows.events import Digits, Hangup, NoInput, SpeechHeard
@@ -103,6 +103,12 @@ class Turn:
                 "recognition_ms": rec.recognition_ms,
             }
         return data
+
+    def with_evidence(self) -> Turn:
+        """Return the turn with its :meth:`record_data` on the speech event, for the call record."""
+        if not isinstance(self.event, SpeechHeard) or self.recognition is None:
+            return self
+        return replace(self, event=replace(self.event, evidence=self.record_data()))
 
 
 @dataclass(frozen=True, slots=True)
