@@ -69,8 +69,11 @@ def speak(text: str, voice: Voice, out: Path) -> Path:
         raw = Path(tmp) / "raw.wav"
         _run(["espeak-ng", "-v", voice.name, "-s", str(voice.speed), "-p", str(voice.pitch),
               "-w", str(raw), "--", text])
-        _run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
-              str(out)])
+        # -R: sox dithers when it writes 16 bits after resampling, from a fresh random seed
+        # unless told to repeat; the same phrase then differed in every run (measured: all
+        # 42 quick-bench recordings), and so did borderline decodes of it.
+        _run(["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", "-e",
+              "signed-integer", str(out)])
     return out
 
 
@@ -161,12 +164,13 @@ def channel(
             pcm = mix(pcm, noise)
         if bandpass:
             write_pcm(d / "in.wav", pcm)
-            _run(["sox", str(d / "in.wav"), str(d / "bp.wav"), "sinc", "300-3400"])
+            _run(["sox", "-R", str(d / "in.wav"), str(d / "bp.wav"), "sinc", "300-3400"])
             pcm = read_pcm(d / "bp.wav")
         if ulaw:
             write_pcm(d / "in.wav", pcm)
-            _run(["sox", str(d / "in.wav"), "-e", "u-law", "-t", "wav", str(d / "mu.wav")])
-            _run(["sox", str(d / "mu.wav"), "-e", "signed-integer", "-b", "16", str(d / "o.wav")])
+            _run(["sox", "-R", str(d / "in.wav"), "-e", "u-law", "-t", "wav", str(d / "mu.wav")])
+            _run(["sox", "-R", str(d / "mu.wav"), "-e", "signed-integer", "-b", "16",
+                  str(d / "o.wav")])
             pcm = read_pcm(d / "o.wav")
     return pcm
 
