@@ -179,6 +179,7 @@ def test_did_you_say_is_answered_by_voice(answer: str, chosen: bool) -> None:
     gather = next(e for e in effects if isinstance(e, fx.Gather))
     assert gather.speech is not None
     assert answer in (gather.speech.phrases or ())
+    assert not gather.speech.carriers  # "네 하고 싶어요" is no answer to listen for
     call.receive(SpeechHeard(answer, 0.9), NOW)
     picked = [e.data for e in call.record.timeline if e.kind == "option_chosen"]
     assert picked == ([{"option": "balance-check", "via": "speech", "target": "bye"}]
