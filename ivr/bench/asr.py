@@ -16,13 +16,18 @@ import os
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from ivr.bench import asr_accuracy as acc
+from ivr.bench.asr_accuracy import CONDITIONS
 from ivr.config import load_config
+from ivr.speech import channels
 from ivr.speech.models import LoadedModel, shared_registry
 from ivr.speech.recognizer import Recognizer
+from ivr.speech.spotting import OPTION_WEIGHT
 from ivr.speech.wav import read_pcm
 
 DEFAULT_TEXT = {
@@ -44,6 +49,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--streams", type=int, default=4, help="concurrent streams per core")
     parser.add_argument("--seconds", type=float, default=10.0, help="audio per stream")
     parser.add_argument("--config", type=Path)
+    parser.add_argument("--accuracy", action="store_true",
+                        help="menu accuracy per telephone condition on a flow's own menus")
+    parser.add_argument("--flows", type=Path, default=Path("speech/bench/menus_ko.yaml"),
+                        help="flow file whose start menus are tested (with --accuracy)")
+    parser.add_argument("--offmenu", type=Path, default=Path("speech/bench/offmenu_ko.txt"),
+                        help="off-menu lines, one per line (with --accuracy)")
+    parser.add_argument("--full", action="store_true",
+                        help="every voice for every option (default: a quick sample)")
+    parser.add_argument("--conditions", default=",".join(CONDITIONS),
+                        help="comma-separated subset of " + ",".join(CONDITIONS))
+    parser.add_argument("--fillers", action="store_true",
+                        help="add filler words that absorb off-menu speech (measured worse)")
+    parser.add_argument("--no-carriers", action="store_true",
+                        help="leave carrier words (하고 싶어요…) out of the grammar")
+    parser.add_argument("--option-weight", type=int, default=OPTION_WEIGHT,
+                        help="how often each phrase is listed in the grammar")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the whole-file decoder-alone comparison")
 
 
 def _utterance(lang: str, wav: Path | None) -> bytes:
@@ -103,6 +126,47 @@ def measure(
     }
 
 
+def run_accuracy(args: argparse.Namespace, model: LoadedModel) -> int:
+    """Build the test set from the flow's menus and print the per-condition table."""
+    from ivr.flows.loader import load_flowset
+    from ivr.flows.problems import FlowErrors
+
+    if not channels.tools_available():
+        print("ivr bench asr --accuracy: needs espeak-ng and sox", file=sys.stderr)
+        return 2
+    try:
+        flowset = load_flowset(args.flows)
+    except (FlowErrors, OSError) as exc:
+        print(f"ivr bench asr: {exc}", file=sys.stderr)
+        return 2
+    lines = [ln.strip() for ln in args.offmenu.read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    items = acc.build_items(flowset, lines, quick=not args.full)
+    conditions = [c for c in args.conditions.split(",") if c]
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown:
+        print(f"ivr bench asr: unknown condition {unknown[0]!r}; choose from "
+              + ", ".join(CONDITIONS), file=sys.stderr)
+        return 2
+    variant = acc.Variant(fillers=args.fillers, option_weight=args.option_weight,
+                          carriers=not args.no_carriers)
+    print(f"{len(items)} recordings ({len(acc.menus(flowset))} menus, "
+          f"{len({i.voice for i in items})} voices) x {len(conditions)} conditions; "
+          f"carriers {'on' if variant.carriers else 'off'}, "
+          f"fillers {'on' if variant.fillers else 'off'}, option weight {variant.option_weight}")
+    with tempfile.TemporaryDirectory() as tmp:
+        speech = acc.synthesize(items, Path(tmp))
+    results = {}
+    for cond in conditions:
+        t0 = time.perf_counter()
+        results[cond] = acc.run_condition(model, flowset, items, speech, cond, variant,
+                                          baseline=not args.no_baseline)
+        print(f"  {cond}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    for line in acc.format_table(results, baseline=not args.no_baseline):
+        print(line)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Print RTF and sustainable streams per core for the chosen modes."""
     config = load_config(args.config)
@@ -110,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
     registry = shared_registry(config.speech.models, config.speech.models_dir)
     model = registry.get(args.lang)
     load_s = time.perf_counter() - t0
+    if args.accuracy:
+        return run_accuracy(args, model)
     one = _utterance(args.lang, args.wav)
     repeats = max(1, round(args.seconds * 16000 / max(1, len(one))))
     pcm = one * repeats

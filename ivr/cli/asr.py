@@ -70,15 +70,17 @@ def run(args: argparse.Namespace) -> int:
         "model_load_ms": load_ms,
         "real_time_factor": round(rtf, 4),
         "unknown_words": unknown,
+        **({"evidence": result.evidence()} if result.decision is not None else {}),
     }
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     for word in unknown:
         print(f"warning: {word!r} is not in the {args.lang} model's vocabulary", file=sys.stderr)
-    verdict = "" if result.in_grammar else "  (off-menu: not one whole phrase)"
+    reason = result.decision.reason if result.decision is not None else ""
+    verdict = "" if result.in_grammar else f"  (no option: {reason or 'nothing heard'})"
     print(f"text:        {result.text or '(nothing)'}{verdict}")
-    print(f"confidence:  {result.confidence:.2f}")
+    print(f"confidence:  {result.confidence:.2f}" + (f" ({reason})" if reason else ""))
     print(f"mode:        {out['mode']} ({args.lang})")
     print(f"audio:       {result.audio_ms} ms, decoded in {result.decode_ms} ms "
           f"(real-time factor {rtf:.3f}); model load {load_ms} ms")

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ivr.flows.loader import load_flowset
+from ivr.flows.loader import LoadedFlowSet, load_flowset
 from ivr.flows.problems import FlowErrors, Problem
 from ivr.flows.validate import check
 
@@ -16,6 +16,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", type=Path, default=Path("flows.yaml"),
                         help="flows file (default: flows.yaml)")
     parser.add_argument("--json", action="store_true", help="print problems as JSON")
+    parser.add_argument("--no-speech", action="store_true",
+                        help="skip the speech checks (model vocabulary, confusable options)")
+
+
+def speech_problems(flowset: LoadedFlowSet) -> list[Problem]:
+    """Speech warnings: words the language's model cannot hear, options too alike."""
+    from ivr.flows.checks import vocabulary
+    from ivr.speech.models import vocabularies_for
+
+    languages = {f.language or flowset.settings.default_language for f in flowset.flows.values()}
+    vocabs = vocabularies_for(languages)
+    return [*vocabulary.unknown_words(flowset, vocabs), *vocabulary.confusable_options(flowset)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         flowset = load_flowset(args.file)
         problems = check(flowset)
+        if not args.no_speech:
+            problems = sorted(problems + speech_problems(flowset))
     except FlowErrors as exc:
         problems = exc.problems
     errors = [p for p in problems if p.severity == "error"]

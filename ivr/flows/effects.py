@@ -55,6 +55,9 @@ class SpeechSpec:
     language: str = "en"
     phrases: tuple[str, ...] | None = None
     end_silence_ms: int = 800
+    #: Whether callers may follow a phrase with words such as "하고 싶어요" (menu options);
+    #: off for yes/no answers, where those words only let the decoder wander.
+    carriers: bool = True
     max_speech_s: float = 10.0
 
 

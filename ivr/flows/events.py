@@ -34,12 +34,15 @@ class SpeechHeard:
 
     The engine, not the adapter, maps ``text`` to a menu option, so the
     matching rules are the same in the simulator and on a real call.
+    ``evidence`` is what the adapter saw on the way (words heard, N-best,
+    decision and why, speech times, latency); the engine only records it.
     """
 
     text: str
     confidence: float
     alternatives: tuple[tuple[str, float], ...] = ()
     recognition_ms: int | None = None
+    evidence: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

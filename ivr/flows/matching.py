@@ -64,3 +64,9 @@ def best_option(text: str, phrases_per_option: Sequence[Sequence[str]]) -> Match
         return None
     winners = [i for i, s in enumerate(scores) if s == best]
     return Match(winners[0], best) if len(winners) == 1 else None
+
+
+def closest_phrase(text: str, phrases: Sequence[str]) -> str:
+    """The phrase of *phrases* that best matches *text*: what the caller said (first on a tie)."""
+    said = normalise(text)
+    return max(phrases, key=lambda p: score(said, normalise(p)))

@@ -56,7 +56,8 @@ class SpeechTurns:
         """Run one listening turn for *effect*, playing *files* as its prompt."""
         if self.streaming:
             try:
-                return await gather(effect, channel.exec_app, files, self.service)
+                turn = await gather(effect, channel.exec_app, files, self.service)
+                return turn.with_evidence()
             except (AudioSocketUnavailable, AgiCommandError) as exc:
                 self.streaming = False
                 log.warning("AudioSocket unavailable (%s); speech falls back to RECORD FILE", exc)
@@ -77,4 +78,4 @@ class SpeechTurns:
         turn = await record_and_recognise(
             channel, effect, self.service.models, self.paths, self.config.record_silence_s
         )
-        return Turn(turn.event, TurnTiming(played_ms, played_ms), turn.recognition)
+        return Turn(turn.event, TurnTiming(played_ms, played_ms), turn.recognition).with_evidence()

@@ -120,7 +120,7 @@ async def make_recognizer(models: ModelRegistry, speech: SpeechSpec) -> Recogniz
         model = _model_for(models, speech.language)
         if speech.phrases is not None:
             _warn_unknown_words(model, speech.phrases)
-        return Recognizer(model, speech.phrases)
+        return Recognizer(model, speech.phrases, carriers=speech.carriers)
 
     return await asyncio.get_running_loop().run_in_executor(recognition_pool(), build)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ivr.flows.effects import DigitSpec
 from ivr.flows.events import Digits, Hangup, NoInput, SpeechHeard
@@ -32,6 +32,7 @@ from ivr.speech.endpoint import (
     Endpointer,
     EndpointSettings,
     NoSpeech,
+    Pause,
     SpeechEnded,
     SpeechStarted,
 )
@@ -56,6 +57,10 @@ class TurnTiming:
     prompt_sent_ms: int
     speech_start_ms: int | None = None
     speech_end_ms: int | None = None
+    #: Stream time the turn was decided (end of speech, or an early decision on a pause).
+    decided_ms: int | None = None
+    #: True when the turn ended on a pause because the words already named one option.
+    early: bool = False
     barge_in_ms: float | None = None
     #: Event-loop clock (``time.monotonic``) when input stopped the prompt, if it did.
     barge_in_at: float | None = None
@@ -84,8 +89,14 @@ class Turn:
         }
         rec = self.recognition
         if rec is not None:
+            t = self.timing
+            decision_ms = None
+            if t.decided_ms is not None and t.speech_end_ms is not None:
+                decision_ms = t.decided_ms - t.speech_end_ms + rec.recognition_ms
+            data |= rec.evidence()
             data |= {
-                "heard": rec.heard,
+                "early_decision": t.early,
+                "decision_latency_ms": decision_ms,
                 "in_grammar": rec.in_grammar,
                 "mode": "grammar" if rec.grammar else "free-form",
                 "audio_ms": rec.audio_ms,
@@ -93,6 +104,12 @@ class Turn:
                 "recognition_ms": rec.recognition_ms,
             }
         return data
+
+    def with_evidence(self) -> Turn:
+        """Return the turn with its :meth:`record_data` on the speech event, for the call record."""
+        if not isinstance(self.event, SpeechHeard) or self.recognition is None:
+            return self
+        return replace(self, event=replace(self.event, evidence=self.record_data()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +140,8 @@ class _Turn:
         self.barge_in_ms: float | None = None
         self.speech_start_ms: int | None = None
         self.speech_end_ms: int | None = None
+        self.decided_ms: int | None = None
+        self.early = False
         self.prompt_done = not self.prompt_frames
 
     def _stop_prompt(self) -> None:
@@ -159,6 +178,8 @@ class _Turn:
             prompt_sent_ms=sent * 20,
             speech_start_ms=self.speech_start_ms,
             speech_end_ms=self.speech_end_ms,
+            decided_ms=self.decided_ms,
+            early=self.early,
             barge_in_ms=self.barge_in_ms,
             barge_in_at=self.barge_at,
         )
@@ -226,8 +247,15 @@ class _Turn:
                 self._stop_prompt()
                 rec.feed(b"".join(self.pre_roll))
                 self.pre_roll.clear()
+            elif isinstance(ev, Pause):
+                # Decide now if the words so far already name exactly one option.
+                if rec is not None and await rec.partial() is not None:
+                    self.speech_end_ms, self.decided_ms, self.early = (
+                        ev.speech_end_ms, ev.at_ms, True)
+                    recognition = await rec.final()
+                    return recognition.to_event(), recognition
             elif isinstance(ev, SpeechEnded):
-                self.speech_end_ms = ev.speech_end_ms
+                self.speech_end_ms, self.decided_ms = ev.speech_end_ms, ev.at_ms
                 assert rec is not None
                 recognition = await rec.final()
                 return recognition.to_event(), recognition

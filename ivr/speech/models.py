@@ -13,11 +13,12 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivr.speech.deterministic import deterministic_model_dir, model_rate
 from ivr.speech.vocabulary import VocabularyError, read_vocabulary
 
 #: PyPI packages that ship a model, by language: (import name, directory inside it).
@@ -75,6 +76,14 @@ class LoadedModel:
     model: Any
     _vocabulary: frozenset[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _rate: int | None = field(default=None, repr=False)
+
+    @property
+    def rate(self) -> int:
+        """The sample rate the model's features are computed at (read once from its config)."""
+        if self._rate is None:
+            self._rate = model_rate(self.path)
+        return self._rate
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -133,7 +142,8 @@ def _load_vosk(path: Path) -> Any:
     vosk.SetLogLevel(-1)
     if not path.is_dir():
         raise ModelNotConfigured(f"Vosk model directory {path} does not exist")
-    return vosk.Model(str(path))
+    # Without dither the same audio always gives the same words (see deterministic.py).
+    return vosk.Model(str(deterministic_model_dir(path)))
 
 
 _shared: dict[tuple[tuple[str, str], ...], ModelRegistry] = {}
@@ -151,3 +161,25 @@ def shared_registry(
         if registry is None:
             registry = _shared[key] = ModelRegistry(dirs)
         return registry
+
+
+def vocabularies_for(
+    languages: Iterable[str], configured: Mapping[str, Path] | None = None,
+    models_dir: Path | None = None,
+) -> dict[str, frozenset[str]]:
+    """Each language's model vocabulary (read from its files, the model is not loaded).
+
+    Languages without a model, or whose model has no readable word list, are left out.
+    """
+    dirs = model_dirs(configured or {}, models_dir)
+    out: dict[str, frozenset[str]] = {}
+    for language in languages:
+        base = language.split("-")[0].split("_")[0].lower()
+        path = dirs.get(language) or dirs.get(base)
+        if path is None:
+            continue
+        try:
+            out[language] = read_vocabulary(path)
+        except (VocabularyError, OSError):
+            continue
+    return out

@@ -14,23 +14,34 @@ import json
 import os
 import threading
 import time
+from array import array
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ivr.flows.events import SpeechHeard
+from ivr.speech.deterministic import DitheredFeed
 from ivr.speech.endpoint import VoicedFrames
-from ivr.speech.grammar import (
-    Interpretation,
-    Word,
-    grammar_json,
-    interpret_freeform,
-    interpret_grammar,
-)
+from ivr.speech.grammar import Interpretation, Word, interpret_freeform, normalise
 from ivr.speech.models import LoadedModel
+from ivr.speech.spotting import (
+    MAX_ALTERNATIVES,
+    PARTIAL_CAP,
+    Decision,
+    GrammarPlan,
+    completes_one_option,
+    decide,
+    plan_grammar,
+)
 
 SAMPLE_RATE = 8000
+#: Audio goes to the decoder in blocks of exactly this many bytes (100 ms at 8 kHz).
+#: Vosk updates its silence weighting (and so the i-vector) once per call of
+#: AcceptWaveform and per 200 ms inside one, so the same audio cut into other
+#: chunks decoded differently; fixed blocks make the result independent of how
+#: the network or the event loop happened to batch the frames.
+DECODE_BLOCK_BYTES = 1600
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -62,17 +73,58 @@ class Recognition:
     recognition_ms: int
     decode_ms: int
     grammar: bool
+    #: Grammar mode: what the N-best list meant (``None`` in free-form mode).
+    decision: Decision | None = None
 
     def to_event(self) -> SpeechHeard:
         """Return the engine event for this result.
 
-        Off-menu speech becomes empty text with confidence 0, so no matching rule
-        (phrase, synonym, substring) can turn it into an option even with a zero
-        threshold; what was heard stays in :attr:`heard` for the call record.
+        Off-menu or unsure speech becomes empty text with confidence 0, so no
+        matching rule (phrase, synonym, substring) can turn it into an option
+        even with a zero threshold; what was heard stays in :attr:`heard` for
+        the call record. The options' shares of the N-best list go along as
+        alternatives.
         """
+        shares = self.decision.shares if self.decision is not None else ()
         if not self.in_grammar:
-            return SpeechHeard("", 0.0, (), self.recognition_ms)
-        return SpeechHeard(self.text, self.confidence, (), self.recognition_ms)
+            return SpeechHeard("", 0.0, shares, self.recognition_ms)
+        return SpeechHeard(self.text, self.confidence, shares, self.recognition_ms)
+
+    def evidence(self) -> dict[str, object]:
+        """The turn's evidence for the call record: text, N-best, decision and why."""
+        data: dict[str, object] = {"heard": self.heard, "text": self.text,
+                                   "confidence": self.confidence}
+        d = self.decision
+        if d is not None:
+            data |= {
+                "decision": d.reason,
+                "option_phrase": d.phrase,
+                "share": d.share,
+                "margin": d.margin,
+                "nbest": [{"text": t, "score": round(s, 3)} for t, s in d.nbest],
+                "options": [{"phrase": p, "share": s} for p, s in d.shares],
+            }
+        return data
+
+
+def _accept(rec: Any, samples: array[float]) -> None:
+    """Feed model-rate float *samples* (from a :class:`DitheredFeed`) to a Vosk recogniser."""
+    import vosk
+
+    if not samples:
+        return
+    # The binding only wraps the 16-bit entry point; the float one is in the same library.
+    buf = vosk._ffi.from_buffer("float[]", samples)
+    vosk._c.vosk_recognizer_accept_waveform_f(rec._handle, buf, len(samples))
+
+
+def _nbest(raw: dict[str, Any]) -> list[tuple[str, float]]:
+    return [(str(a.get("text", "")), float(a.get("confidence", 0.0)))
+            for a in raw.get("alternatives") or []]
+
+
+def _decision_of(raw: dict[str, Any], plan: GrammarPlan) -> Decision:
+    return decide(_nbest(raw), plan.phrases, plan.carriers)
 
 
 class Recognizer:
@@ -84,24 +136,39 @@ class Recognizer:
         phrases: Sequence[str] | None = None,
         sample_rate: int = SAMPLE_RATE,
         executor: ThreadPoolExecutor | None = None,
+        plan: GrammarPlan | None = None,
+        carriers: bool = True,
     ) -> None:
         import vosk
 
         self.phrases = tuple(phrases) if phrases is not None else None
         self.sample_rate = sample_rate
+        self.plan: GrammarPlan | None = None
+        self._feed = DitheredFeed(sample_rate, model.rate)
+        rate = float(self._feed.rate)
         if self.phrases is not None:
-            grammar = grammar_json(self.phrases, with_unk=model.has_unk)
-            self._rec: Any = vosk.KaldiRecognizer(model.model, float(sample_rate), grammar)
+            self.plan = plan or plan_grammar(self.phrases, model.language, model.vocabulary)
+            if not carriers:
+                self.plan = replace(self.plan, carriers=())
+            grammar = self.plan.json(with_unk=model.has_unk)
+            self._rec: Any = vosk.KaldiRecognizer(model.model, rate, grammar)
+            self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+            self._by_norm = {normalise(p): p for p in self.phrases}
         else:
-            self._rec = vosk.KaldiRecognizer(model.model, float(sample_rate))
+            self._rec = vosk.KaldiRecognizer(model.model, rate)
         self._rec.SetWords(True)
         self._executor = executor
         self._voiced = VoicedFrames(sample_rate)
         self._bytes = 0
+        self._block = bytearray()
+        #: The turn's audio as decoded, kept for a second pass (grammar mode only).
+        self._audio = bytearray()
+        self._model = model
         self._decode_s = 0.0
         self._pending = bytearray()
         self._wake: asyncio.Event | None = None
         self._closing = False
+        self._idle: asyncio.Event | None = None
         self._drain_task: asyncio.Task[None] | None = None
 
     @property
@@ -114,22 +181,100 @@ class Recognizer:
         if not pcm:
             return
         t0 = time.perf_counter()
-        self._rec.AcceptWaveform(pcm)
+        self._block += pcm
+        whole = len(self._block) - len(self._block) % DECODE_BLOCK_BYTES
+        for i in range(0, whole, DECODE_BLOCK_BYTES):
+            self._decode(bytes(self._block[i : i + DECODE_BLOCK_BYTES]))
+        del self._block[:whole]
         self._voiced.feed(pcm)
         self._decode_s += time.perf_counter() - t0
         self._bytes += len(pcm)
 
+    def _decode(self, block: bytes) -> None:
+        _accept(self._rec, self._feed.convert(block))
+        if self.plan is not None:
+            self._audio += block
+
     def final_sync(self, started: float | None = None) -> Recognition:
         """Flush the decoder and interpret its final result, in the calling thread."""
         t0 = time.perf_counter()
+        if self._block:
+            self._decode(bytes(self._block))
+            self._block.clear()
+        _accept(self._rec, self._feed.flush())
         raw = json.loads(self._rec.FinalResult())
+        second = None
+        if self.plan is not None and not _decision_of(raw, self.plan).phrase:
+            second = self._second_pass()
         self._decode_s += time.perf_counter() - t0
-        return self._result(raw, t0 if started is None else started)
+        return self._result(raw, t0 if started is None else started, second)
 
-    def _result(self, raw: dict[str, Any], started: float) -> Recognition:
+    def _second_pass(self) -> dict[str, Any]:
+        """Decode the turn again on the option phrases alone (no carriers), when unsure.
+
+        The carrier tails that let an option be found inside a sentence also
+        let short options escape into carrier words ("안내" as "합니다"); the
+        phrases-only grammar cannot do that, but forces off-menu speech onto
+        options too, so what it finds is only ever offered ("Did you say…?").
+        """
+        import vosk
+
+        assert self.plan is not None
+        plain = GrammarPlan(self.plan.phrases, (), (), 1)
+        feed = DitheredFeed(self.sample_rate, self._model.rate)
+        rec = vosk.KaldiRecognizer(self._model.model, float(feed.rate),
+                                   plain.json(self._model.has_unk))
+        rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+        audio = bytes(self._audio)
+        for i in range(0, len(audio), DECODE_BLOCK_BYTES):
+            _accept(rec, feed.convert(audio[i : i + DECODE_BLOCK_BYTES]))
+        _accept(rec, feed.flush())
+        result: dict[str, Any] = json.loads(rec.FinalResult())
+        return result
+
+    def partial_option(self) -> str | None:
+        """The option the words decoded so far complete, if exactly one (early decision)."""
+        if self.plan is None:
+            return None
+        words = normalise(str(json.loads(self._rec.PartialResult()).get("partial", ""))).split()
+        found = completes_one_option(words, self.plan.phrases)
+        return None if found is None else self._by_norm.get(found, found)
+
+    async def partial(self) -> str | None:
+        """:meth:`partial_option` after the queued audio, off the event loop."""
+        await self._flush()
+        executor = self._executor or recognition_pool()
+        return await asyncio.get_running_loop().run_in_executor(executor, self.partial_option)
+
+    def _grammar_result(
+        self, raw: dict[str, Any], second: dict[str, Any] | None
+    ) -> tuple[Interpretation, Decision]:
+        assert self.plan is not None
+        alternatives = raw.get("alternatives") or []
+        decision = _decision_of(raw, self.plan)
+        if second is not None:
+            retry = decide(_nbest(second), self.plan.phrases)
+            if retry.phrase is not None:
+                decision = replace(retry, share=min(retry.share, PARTIAL_CAP),
+                                   reason="second-pass")
+        top = alternatives[0] if alternatives else {}
+        words = tuple(
+            Word(str(w.get("word", "")), 1.0, float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+            for w in top.get("result") or []
+        )
+        heard = str(alternatives[0].get("text", "")) if alternatives else ""
+        if decision.phrase is None:
+            return Interpretation(heard, 0.0, heard, words, False), decision
+        phrase = self._by_norm.get(decision.phrase, decision.phrase)
+        return Interpretation(phrase, decision.share, heard, words, True), decision
+
+    def _result(
+        self, raw: dict[str, Any], started: float, second: dict[str, Any] | None = None
+    ) -> Recognition:
         meaning: Interpretation
+        decision = None
         if self.phrases is not None:
-            meaning = interpret_grammar(raw, self.phrases, self._voiced.starts_ms)
+            meaning, decision = self._grammar_result(raw, second)
         else:
             meaning = interpret_freeform(raw)
         return Recognition(
@@ -142,6 +287,7 @@ class Recognizer:
             recognition_ms=round((time.perf_counter() - started) * 1000),
             decode_ms=round(self._decode_s * 1000),
             grammar=self.phrases is not None,
+            decision=decision,
         )
 
     def feed(self, pcm: bytes) -> None:
@@ -151,8 +297,11 @@ class Recognizer:
         self._pending += pcm
         if self._drain_task is None:
             self._wake = asyncio.Event()
+            self._idle = asyncio.Event()
             self._drain_task = asyncio.get_running_loop().create_task(self._drain())
         assert self._wake is not None
+        assert self._idle is not None
+        self._idle.clear()
         self._wake.set()
 
     async def _drain(self) -> None:
@@ -166,8 +315,15 @@ class Recognizer:
                 chunk = bytes(self._pending)
                 self._pending.clear()
                 await loop.run_in_executor(executor, self.accept, chunk)
+            assert self._idle is not None
+            self._idle.set()
             if self._closing:
                 return
+
+    async def _flush(self) -> None:
+        # Wait until the drain task has decoded everything queued so far.
+        if self._drain_task is not None and self._idle is not None:
+            await self._idle.wait()
 
     async def final(self) -> Recognition:
         """Decode what is still queued, then return the turn's result."""

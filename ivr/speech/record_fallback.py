@@ -20,7 +20,12 @@ from typing import Protocol
 from ivr.config import SpeechConfig
 from ivr.flows.effects import Gather
 from ivr.flows.events import Digits, NoInput
-from ivr.speech.endpoint import Endpointer, EndpointSettings, SpeechStarted
+from ivr.speech.endpoint import (
+    Endpointer,
+    EndpointSettings,
+    SpeechStarted,
+    quietest_frame_rms,
+)
 from ivr.speech.gather import make_recognizer
 from ivr.speech.listen import Turn, TurnTiming
 from ivr.speech.models import ModelRegistry
@@ -76,17 +81,24 @@ class RecordPaths:
         return str(base / name)
 
 
-def _has_speech(pcm: bytes) -> bool:
-    ep = Endpointer(EndpointSettings(no_input_ms=None))
+def has_speech(pcm: bytes) -> bool:
+    """Whether a recording holds speech.
+
+    The floor comes from the whole file's quietest frame, not from its first
+    frames as in a live turn: a caller may speak from the first sample of a
+    recording, and a floor seeded from that speech hides it.
+    """
+    ep = Endpointer(EndpointSettings(no_input_ms=None), noise_floor=quietest_frame_rms(pcm))
     return any(isinstance(e, SpeechStarted) for e in ep.feed(pcm))
 
 
-def _recognise_file(rec: Recognizer, path: Path) -> Recognition | None:
+def recognise_file(rec: Recognizer, path: Path) -> Recognition | None:
+    """Recognise the WAV at *path* with *rec*; ``None`` when unreadable or without speech."""
     try:
         pcm = read_pcm(path)
     except (OSError, AudioFormatError):
         return None
-    if not _has_speech(pcm):
+    if not has_speech(pcm):
         return None
     rec.accept(pcm)
     return rec.final_sync()
@@ -116,7 +128,7 @@ async def record_and_recognise(
         if result.reason == "dtmf" and result.digit:
             return Turn(Digits(result.digit, None), TurnTiming(0, 0))
         recognition = await asyncio.get_running_loop().run_in_executor(
-            recognition_pool(), _recognise_file, rec, local
+            recognition_pool(), recognise_file, rec, local
         )
     finally:
         if not keep:

@@ -15,7 +15,7 @@ import pytest
 from ivr.flows import effects as fx
 from ivr.flows.builtin_prompts import BUILTIN_PROMPTS
 from ivr.flows.engine import Call
-from ivr.flows.events import Digits, Event, NoInput, QueueStatus, Recorded
+from ivr.flows.events import Digits, Event, NoInput, QueueStatus, Recorded, SpeechHeard
 from ivr.flows.loader import parse_flowset
 from ivr.flows.problems import FlowErrors
 
@@ -134,3 +134,53 @@ def test_unknown_built_in_names_get_a_did_you_mean() -> None:
         parse_flowset(typo)
     assert [(p.message, p.hint) for p in caught.value.problems] == [
         ("no built-in prompt named 'no_imput'", "did you mean 'no_input'?")]
+
+
+SPOKEN = """\
+version: 1
+settings:
+  languages: [en, ko]
+queues:
+  operator: {description: Front desk}
+flows:
+  bank:
+    start: m
+    nodes:
+      m:
+        type: menu
+        prompt: {en: "Say balance.", ko: "잔액 조회라고 말씀하세요."}
+        options:
+          - {key: 1, say: [balance, 잔액 조회], label: balance-check, next: bye}
+          - {key: 2, say: [transfer, 계좌 이체], label: transfer, next: bye}
+      bye: {type: hangup}
+"""
+
+
+@pytest.mark.parametrize(("language", "said", "question"), [
+    ("ko", "잔액 조회", "잔액 조회, 맞습니까?"),
+    ("en", "balance", "Did you say balance?"),
+])
+def test_did_you_say_repeats_the_phrase_the_caller_said_not_the_label(
+    language: str, said: str, question: str
+) -> None:
+    call = Call(parse_flowset(SPOKEN), "bank", call_id="c1", language=language)
+    call.start(NOW)
+    asked = texts(call.receive(SpeechHeard(said, 0.45), NOW))
+    assert len(asked) == 1
+    assert asked[0].startswith(question)
+    assert "balance-check" not in asked[0]
+
+
+@pytest.mark.parametrize(("answer", "chosen"), [("네", True), ("아니요", False), ("예", True)])
+def test_did_you_say_is_answered_by_voice(answer: str, chosen: bool) -> None:
+    call = Call(parse_flowset(SPOKEN), "bank", call_id="c2", language="ko")
+    call.start(NOW)
+    effects = call.receive(SpeechHeard("잔액 조회", 0.45), NOW)
+    gather = next(e for e in effects if isinstance(e, fx.Gather))
+    assert gather.speech is not None
+    assert answer in (gather.speech.phrases or ())
+    assert not gather.speech.carriers  # "네 하고 싶어요" is no answer to listen for
+    call.receive(SpeechHeard(answer, 0.9), NOW)
+    picked = [e.data for e in call.record.timeline if e.kind == "option_chosen"]
+    assert picked == ([{"option": "balance-check", "via": "speech", "target": "bye"}]
+                      if chosen else [])

@@ -75,6 +75,15 @@ async def test_streaming_turn(rig: Rig, speak: Speak) -> None:
     assert option is not None
     assert option.name == "info"
     assert dep.streaming
+    # What the call record keeps of the turn (see tests/web/test_call_evidence.py).
+    assert isinstance(turn.event, SpeechHeard)
+    evidence = turn.event.evidence
+    assert evidence is not None
+    assert evidence["option_phrase"] == "안내"
+    assert evidence["decision"] in {"matched", "partial", "second-pass"}
+    assert evidence["nbest"]
+    assert evidence["speech_start_ms"] is not None
+    assert evidence["decision_latency_ms"] is not None
 
 
 async def test_unreachable_audiosocket_falls_back_to_record_file(
@@ -92,6 +101,8 @@ async def test_unreachable_audiosocket_falls_back_to_record_file(
     option = chosen(turn)
     assert option is not None
     assert option.name == "booking"
+    assert turn.event.evidence is not None
+    assert turn.event.evidence["heard"] == "예약"
     assert not list(PATHS.local.glob("asr-*.wav"))
 
 

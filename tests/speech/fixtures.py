@@ -92,7 +92,8 @@ def speak(tmp_path_factory: pytest.TempPathFactory) -> Speak:
             )
             pad = ["pad", f"{lead_ms / 1000}", f"{tail_ms / 1000}"]
             subprocess.run(
-                ["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
+                # -R: the same phrase every run (sox dithers from a random seed otherwise).
+                ["sox", "-R", str(raw), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
                  str(out), *pad],
                 check=True,
                 capture_output=True,

@@ -8,6 +8,7 @@ import pytest
 
 from ivr.agi.channel import AgiChannel
 from ivr.flows.events import Digits
+from ivr.speech import channels
 from ivr.speech.gather import gather
 from ivr.speech.listen import Turn
 from ivr.speech.record_fallback import RecordPaths, record_and_recognise
@@ -107,3 +108,25 @@ async def test_a_key_pressed_on_the_phone_arrives_as_a_dtmf_frame(
     assert option.name == "booking"
     # The key interrupted the 14 s prompt.
     assert turn.timing.prompt_sent_ms < turn.timing.prompt_ms
+
+
+async def test_noisy_mulaw_line_reaches_the_option_through_asterisk(
+    rig: Rig, speak: Speak
+) -> None:
+    """Pink line noise at 15 dB SNR and a G.711 µ-law round trip, through AudioSocket.
+
+    The noise runs from the first frame, all through the prompt, so the test also
+    shows that a noisy line neither cuts the prompt nor picks an option by itself.
+    """
+    prompt = speak("원하시는 서비스를 말씀하세요.", 170, 50)
+    prompt_s = len(read_pcm(prompt)) / 16000
+    lead_ms = round((prompt_s + 2.0) * 1000)
+    line = channels.channel(read_pcm(speak("사람", 160, 50)), "noise15-ulaw", seed=1,
+                            lead_ms=lead_ms, tail_ms=1500)
+    turn = await run_menu_call(rig, prompt, Phone(line, lead_s=0.0))
+    print(f"\nnoisy µ-law turn: {turn.event} recognition {turn.recognition}")
+    assert turn.timing.prompt_sent_ms == turn.timing.prompt_ms
+    assert turn.timing.barge_in_at is None
+    option = chosen(turn)
+    assert option is not None
+    assert (option.name, option.next) == ("agent", "agent")

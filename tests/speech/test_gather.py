@@ -7,17 +7,20 @@ import math
 import struct
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ivr.flows.effects import DigitSpec, Gather, Prompt, SpeechSpec
 from ivr.flows.events import Digits, Hangup, NoInput, SpeechHeard
+from ivr.speech import channels
 from ivr.speech.audiosocket.server import AudioSocketServer
 from ivr.speech.gather import SpeechService, gather, make_recognizer
 from ivr.speech.listen import Turn
 from ivr.speech.models import LoadedModel, shared_registry
 from ivr.speech.wav import read_pcm
+from tests.conftest import need
 from tests.speech.audiosocket_client import CallerSide, run_audiosocket
 from tests.speech.fixtures import MenuPhrases, Speak
 
@@ -261,3 +264,58 @@ async def test_warm_up_loads_configured_models_once(service: SpeechService) -> N
     loads = service.models.loads
     await service.warm_up()
     assert service.models.loads == loads
+
+
+async def test_line_noise_clicks_and_a_tone_during_the_prompt_do_not_stop_it(
+    service: SpeechService, menu_phrases: MenuPhrases, tmp_path: Path
+) -> None:
+    need(channels.tools_available(), "sox is not installed")
+    prompt = tone_wav(tmp_path / "prompt.wav", 2.0)
+    line = channels.line_noise(4000, -35.0, seed=5)
+    sounds = (bytes(16 * 500) + channels.non_speech("click") + bytes(16 * 300)
+              + channels.non_speech("tone") + bytes(16 * 300) + channels.non_speech("burst", 200))
+    caller = CallerSide(channels.mix(line, sounds))
+    turn = await call(service, menu(menu_phrases, timeout_s=1.0), prompt, caller)
+    assert turn.event == NoInput()
+    assert turn.timing.barge_in_at is None
+    assert turn.timing.prompt_sent_ms == turn.timing.prompt_ms == 2000
+    assert caller.heard_prompt_ms() >= 2000
+
+
+async def test_a_complete_option_followed_by_a_pause_is_decided_early(
+    service: SpeechService, menu_phrases: MenuPhrases, speak: Speak
+) -> None:
+    caller = CallerSide(read_pcm(speak("보험", 160, 50, lead_ms=500, tail_ms=2500)))
+    effect = menu(menu_phrases, digits=False)
+    assert effect.speech is not None
+    waits = Gather(node=effect.node, prompts=effect.prompts, digits=None,
+                   speech=replace(effect.speech, end_silence_ms=1500))
+    turn = await call(service, waits, None, caller)
+    assert isinstance(turn.event, SpeechHeard)
+    assert turn.event.text == "보험"
+    t = turn.timing
+    assert t.early
+    assert t.decided_ms is not None
+    assert t.speech_end_ms is not None
+    # Decided on the pause, not after the configured 1.5 s of silence.
+    assert t.decided_ms - t.speech_end_ms < 1500
+    data = turn.record_data()
+    assert data["decision"] == "matched"
+    assert data["early_decision"] is True
+    assert data["options"]
+    assert data["nbest"]
+
+
+async def test_an_unfinished_option_is_not_decided_early(
+    service: SpeechService, speak: Speak
+) -> None:
+    # "예약" alone is the start of both options: the turn must wait for the silence.
+    caller = CallerSide(read_pcm(speak("예약", 160, 50, lead_ms=500, tail_ms=2000)))
+    effect = Gather(node="main", prompts=(), digits=None,
+                    speech=SpeechSpec(language="ko", phrases=("예약 변경", "예약 취소"),
+                                      end_silence_ms=800))
+    turn = await call(service, effect, None, caller)
+    assert not turn.timing.early
+    assert turn.timing.decided_ms is not None
+    assert turn.timing.speech_end_ms is not None
+    assert turn.timing.decided_ms - turn.timing.speech_end_ms >= 800

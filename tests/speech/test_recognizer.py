@@ -14,10 +14,15 @@ from tests.speech.fixtures import VOICES, MenuPhrases, Speak
 
 pytestmark = pytest.mark.vosk
 
-#: Share of menu utterances that must reach the right option.
+#: Share of menu utterances that must reach the right option (directly or "Did you say…?").
+#: These eight hand-picked words are a floor against regressions, not the accuracy figure:
+#: that is measured per condition by ``ivr bench asr --accuracy`` (docs/speech.md).
 MIN_ACCURACY = 0.9
-#: Below this confidence a menu asks again instead of choosing (the flows' default).
-THRESHOLD = 0.5
+#: The flows' defaults: below MIN_CONFIDENCE a menu asks again; below CONFIRM_BELOW it
+#: asks "Did you say …?" (a second-pass result is always in between).
+MIN_CONFIDENCE = 0.35
+CONFIRM_BELOW = 0.6
+THRESHOLD = MIN_CONFIDENCE
 
 
 def pcm_of(path: Path) -> bytes:
@@ -59,13 +64,16 @@ def test_grammar_menu_accuracy(
     stricter = {t: f"{n}/{len(outcomes)}" for t, n in strict.items()}
     print(f"right at stricter thresholds: {stricter}")
     assert rate >= MIN_ACCURACY, wrong
+    assert all(got is None for _, got in wrong), "an utterance reached the wrong option"
 
 
 def test_off_menu_speech_is_no_match(
     ko_model: LoadedModel, menu_phrases: MenuPhrases, speak: Speak
 ) -> None:
+    # Taken directly, without "Did you say…?": that is a wrong branch.
     picked = [
-        (text, choose(ko_model, menu_phrases.options, pcm_of(speak(text, speed, pitch))))
+        (text, choose(ko_model, menu_phrases.options, pcm_of(speak(text, speed, pitch)),
+                      CONFIRM_BELOW))
         for text in menu_phrases.unknown
         for speed, pitch in VOICES[::2]
     ]

@@ -126,7 +126,7 @@ class CollectStep(Asking[Collect]):
         finally:
             del self.state.variables[name]
         spec = self.digit_spec(min_digits=1, max_digits=1, valid_keys="12")
-        speech = SpeechSpec(language=self.state.language, phrases=YES_NO)
+        speech = SpeechSpec(language=self.state.language, phrases=YES_NO, carriers=False)
         return self.gather(prompts, digits=spec, speech=speech)
 
     def _confirmed(self, event: Event) -> Transition:

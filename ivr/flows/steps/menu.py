@@ -5,7 +5,7 @@ from __future__ import annotations
 from ivr.flows.context import CallState
 from ivr.flows.effects import Prompt, SpeechSpec
 from ivr.flows.events import Digits, Event, NoInput, SpeechHeard
-from ivr.flows.matching import best_option
+from ivr.flows.matching import best_option, closest_phrase
 from ivr.flows.nodes import Menu, Option
 from ivr.flows.parts import GlobalKeys
 from ivr.flows.steps.base import Asking, Go, Transition, UnexpectedEvent, Wait
@@ -94,22 +94,29 @@ class MenuStep(Asking[Menu]):
     def _speech(self, heard: SpeechHeard) -> Transition:
         match = best_option(heard.text, [o.say for o in self.node.options])
         option = self.node.options[match.index] if match else None
-        self.state.note(
-            "speech",
-            {"text": heard.text, "confidence": heard.confidence,
-             "option": option.name if option else None, "recognition_ms": heard.recognition_ms},
-        )
         settings = self.state.flowset.settings
         floor = self._threshold("min_confidence", settings.min_confidence)
+        confirm = self._threshold("confirm_below", settings.confirm_below)
+        result = ("no option" if option is None else "below threshold"
+                  if heard.confidence < floor else "offered" if heard.confidence < confirm
+                  else "chosen")
+        note: dict[str, object] = {
+            "text": heard.text, "confidence": heard.confidence,
+            "option": option.name if option else None, "recognition_ms": heard.recognition_ms,
+            "result": result}
+        if heard.evidence is not None:
+            note["evidence"] = dict(heard.evidence)
+        self.state.note("speech", note)
         if option is None or heard.confidence < floor:
             return self.retry("no_match", heard=heard.text)
-        if heard.confidence < self._threshold("confirm_below", settings.confirm_below):
+        if heard.confidence < confirm:
             self.confirming = option
-            prompt = confirmation_prompt(self.state, option.name)
+            # The phrase the caller said, in their language, not the option's report label.
+            prompt = confirmation_prompt(self.state, closest_phrase(heard.text, option.say))
             return self.gather(
                 prompt,
                 digits=self.digit_spec(min_digits=1, max_digits=1, valid_keys="12"),
-                speech=SpeechSpec(language=self.state.language, phrases=YES_NO),
+                speech=SpeechSpec(language=self.state.language, phrases=YES_NO, carriers=False),
             )
         return self.choose(option, via="speech")
 

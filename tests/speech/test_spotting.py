@@ -1,0 +1,116 @@
+"""Option spotting, N-best decisions and the grammar plan (pure; no model)."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ivr.speech.spotting import (
+    completes_one_option,
+    decide,
+    plan_grammar,
+    spot,
+    word_owners,
+)
+
+BANK = ("잔액 조회", "계좌 이체", "카드 분실 신고", "상담원 연결")
+CLINIC = ("진료 예약", "예약 변경", "예약 취소")
+
+
+def test_a_phrase_is_found_inside_a_sentence() -> None:
+    assert spot(["잔액", "조회", "하고", "싶어요"], BANK) == ["잔액 조회"]
+    assert spot(["음", "카드", "분실", "신고", "해", "주세요"], BANK) == ["카드 분실 신고"]
+    assert spot(["잔액", "하고", "조회"], BANK) == []
+
+
+TAILS = ("하고 싶어요", "해 주세요")
+
+
+def test_one_clear_option_is_matched_with_its_share() -> None:
+    d = decide([("잔액 조회 하고 싶어요", 100.0), ("잔액 조회", 99.0), ("계좌 이체", 90.0)], BANK,
+               TAILS)
+    assert d.reason == "matched"
+    assert d.phrase == "잔액 조회"
+    assert d.share > 0.9
+    assert d.margin > 0.8
+    assert d.shares[0][0] == "잔액 조회"
+
+
+def test_paths_not_shaped_like_option_then_carrier_name_none() -> None:
+    # Measured: off-menu sentences came back as these.
+    for text in ("좀 잔액 조회 해 주세요", "분실 신고 하고", "하고 잔액 조회", "잔액 조회 잔액",
+                 "잔액 조회 연결"):
+        assert decide([(text, 100.0)], BANK, TAILS).phrase is None, text
+    assert decide([("잔액 조회 해 주세요", 100.0)], BANK, TAILS).phrase == "잔액 조회"
+    # A whole phrase whose carrier trails off still names it (measured: in-sentence 8 -> 25 %).
+    assert decide([("잔액 조회 하고", 100.0)], BANK, TAILS).phrase == "잔액 조회"
+
+
+def test_paths_that_mix_two_options_name_none() -> None:
+    # The decoder forcing unclear speech onto menu words: no option, however confident.
+    d = decide([("회원 연결", 120.0)], ("회원 정보 변경", "상담원 연결"))
+    assert d.phrase is None
+    assert d.reason == "off-menu"
+
+
+def test_close_alternatives_are_ambiguous() -> None:
+    d = decide([("잔액 조회", 100.0), ("계좌 이체", 99.9)], BANK)
+    assert d.phrase is None
+    assert d.reason == "ambiguous"
+
+
+def test_part_of_a_phrase_is_only_offered() -> None:
+    d = decide([("분실", 100.0)], BANK)
+    assert d.reason == "partial"
+    assert d.phrase == "카드 분실 신고"
+    assert d.share <= 0.55
+
+
+def test_words_shared_by_options_vote_for_none() -> None:
+    assert "예약" not in word_owners(CLINIC)
+    assert decide([("예약", 100.0)], CLINIC).phrase is None
+
+
+def test_nothing_heard() -> None:
+    assert decide([("", 50.0)], BANK).reason == "nothing"
+    assert decide([], BANK).reason == "nothing"
+
+
+def test_early_decision_waits_while_a_longer_option_may_follow() -> None:
+    assert completes_one_option(["진료", "예약"], CLINIC) == "진료 예약"
+    assert completes_one_option(["예약"], CLINIC) is None
+    assert completes_one_option(["잔액", "조회", "하고"], BANK) == "잔액 조회"
+    # A phrase that is the start of another phrase must not be decided on.
+    assert completes_one_option(["예약"], ("예약", "예약 변경")) is None
+    assert completes_one_option(["잔액", "조회", "계좌", "이체"], BANK) is None
+
+
+def test_grammar_keeps_known_words_and_puts_carriers_after_phrases() -> None:
+    vocab = frozenset(["잔액", "조회", "계좌", "이체", "하고", "싶어요", "해", "주세요"])
+    plan = plan_grammar(["잔액 조회", "계좌 이체"], "ko", vocab)
+    entries = json.loads(plan.json(with_unk=False))
+    assert entries.count("잔액 조회") == plan.option_weight
+    assert "잔액 조회 하고 싶어요" in entries
+    assert "하고 싶어요" not in entries  # never on its own
+    assert all(w in vocab for e in entries for w in e.split())
+    assert json.loads(plan.json(with_unk=True))[-1] == "[unk]"
+
+
+PATHS = ["잔액 조회", "계좌 이체", "잔액", "", "하고 싶어요 잔액 조회", "잔액 조회 해 주세요"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(PATHS), st.floats(0, 200)), max_size=6))
+def test_shares_are_a_distribution(nbest: list[tuple[str, float]]) -> None:
+    d = decide(nbest, BANK, TAILS)
+    assert 0.0 <= d.share <= 1.0
+    assert sum(s for _, s in d.shares) <= 1.0001
+    assert (d.phrase is None) == (d.reason in ("off-menu", "ambiguous", "nothing"))
+
+
+def test_phrases_the_model_cannot_hear_are_left_out() -> None:
+    plan = plan_grammar(["네", "yes", "아니요"], "ko", frozenset(["네", "아니요"]))
+    assert plan.phrases == ("네", "아니요")
+    # Never an empty grammar (Vosk would decode free-form).
+    assert plan_grammar(["yes"], "ko", frozenset(["네"])).phrases == ("yes",)
