@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.bench.agi_peer import PeerStats, run_calls
+from ivr.flows.loader import load_flowset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -147,8 +148,14 @@ def _measure(kind: str, args: argparse.Namespace, options: dict[str, Any]) -> di
     process = ctx.Process(target=_service_main, args=(kind, options, child), daemon=True)
     process.start()
     try:
-        if not parent.poll(120):
-            raise RuntimeError(f"{kind} service did not start")
+        deadline = time.monotonic() + 120
+        # The service process may die while starting: say so instead of waiting it out.
+        while not parent.poll(0.2):
+            if not process.is_alive():
+                raise RuntimeError(f"{kind} service exited while starting "
+                                   f"(exit code {process.exitcode}); its error is above")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{kind} service did not start within 120 s")
         port = parent.recv()
         warm = min(args.calls, max(20, args.concurrency // 10))
         warmup = asyncio.run(run_calls("127.0.0.1", port, args.flow, warm, min(warm, 20),
@@ -183,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, args.concurrency * 2 + 256)),
                                                 hard))
+    # Load the flows here first: a missing or broken file is reported at once, with its
+    # FILE:LINE messages, rather than from inside the service's process.
+    load_flowset(args.flows, args.recordings)
     base_options = {"flows": str(args.flows), "recordings": str(args.recordings),
                     "store": args.store, "commit_wait_s": 2.0}
     ours = _measure("ivr", args, base_options)

@@ -64,10 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     from ivr.config import ConfigError
+    from ivr.flows.problems import FlowErrors
 
     try:
         return _load(args.command).run(args)
-    except ConfigError as exc:
+    except (ConfigError, FlowErrors) as exc:
+        # A flows file that is missing or broken is the user's to fix: its FILE:LINE
+        # messages, not a traceback (`ivr validate` prints the same ones).
         print(f"ivr {args.command}: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
