@@ -118,7 +118,7 @@ import pyttsx3
 engine = pyttsx3.init("espeak")
 engine.setProperty("voice", sys.argv[2])
 engine.setProperty("rate", int(sys.argv[3]))
-engine.save_to_file(sys.argv[1], sys.argv[4])
+engine.save_to_file(sys.stdin.read(), sys.argv[4])
 with contextlib.redirect_stdout(io.StringIO()):
     engine.runAndWait()
 """
@@ -137,20 +137,25 @@ def _speak(text: str, voice: str, raw: Path) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             engine.runAndWait()
     if not _frames(raw):
-        log.warning("espeak-ng wrote no audio for %r; synthesising it in a fresh process",
-                    text[:40])
+        # Never the text itself, here or in the errors below: a readback prompt holds the
+        # caller's digits (a PIN) and must not reach a log. For the same reason the fresh
+        # process reads the text from its stdin, not from its command line (`ps` shows that).
+        log.warning("espeak-ng wrote no audio for a %d-character prompt in voice %s; "
+                    "synthesising it in a fresh process", len(text), voice)
         done = subprocess.run(
-            [sys.executable, "-c", _FRESH_PROCESS, text, voice, str(RATE_WPM), str(raw)],
-            capture_output=True, timeout=SOX_TIMEOUT, check=False)
+            [sys.executable, "-c", _FRESH_PROCESS, "-", voice, str(RATE_WPM), str(raw)],
+            input=text.encode("utf-8"), capture_output=True, timeout=SOX_TIMEOUT, check=False)
         if done.returncode != 0:
             log.warning("fresh-process synthesis failed: %s",
                         done.stderr.decode("utf-8", "replace").strip()[-500:])
     try:
         frames = _frames(raw, strict=True)
     except (OSError, EOFError, wave.Error) as exc:
-        raise TtsError(f"espeak-ng wrote no usable audio for {text[:40]!r}: {exc}") from exc
+        raise TtsError(f"espeak-ng wrote no usable audio for a {len(text)}-character prompt "
+                       f"in voice {voice}: {exc}") from exc
     if frames == 0:
-        raise TtsError(f"espeak-ng produced no audio for {text[:40]!r}")
+        raise TtsError(f"espeak-ng produced no audio for a {len(text)}-character prompt "
+                       f"in voice {voice}")
 
 
 def _frames(path: Path, strict: bool = False) -> int:

@@ -106,3 +106,30 @@ def test_a_prompt_the_shared_engine_loses_is_made_in_a_fresh_process(
     synthesize("Please hold.", "en-us", dest)
     assert_telephone_speech(dest, "Please hold.")
     assert "fresh process" in caplog.text
+
+
+def test_the_fresh_process_fallback_speaks_without_logging_the_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # espeak-ng now and then writes nothing in a long-running process (seen on a loaded
+    # machine); the fallback must still speak a readback, and never log its digits.
+    import ivr.prompts.tts as tts
+
+    real_frames = tts._frames
+    first = [True]
+
+    def nothing_the_first_time(path: Path, strict: bool = False) -> int:
+        if first[0] and not strict:
+            first[0] = False
+            return 0
+        return real_frames(path, strict)
+
+    monkeypatch.setattr(tts, "_frames", nothing_the_first_time)
+    text = "You entered 4 3 2 1."
+    dest = tmp_path / "readback.wav"
+    with caplog.at_level("DEBUG"):
+        synthesize(text, "en-us", dest)
+    assert not first[0], "the fallback was not exercised"
+    assert "fresh process" in caplog.text
+    assert "4 3 2 1" not in caplog.text
+    assert_telephone_speech(dest, text)

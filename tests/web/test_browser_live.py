@@ -11,6 +11,7 @@ import time
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -92,13 +93,14 @@ def _set_thresholds(driver: webdriver.Chrome, base: str) -> dict[str, str]:
         field.clear()
         field.send_keys(value)
     driver.find_element(By.CSS_SELECTOR, "#live-thresholds button.primary").click()
-    WebDriverWait(driver, 10).until(
-        lambda d: "thresholds saved" in d.find_element(By.ID, "live-thresholds").text)
-    WebDriverWait(driver, 10).until(
-        lambda d: d.find_element(By.ID, "live-status").text == "live")
+    # The POST loads a new page and the wallboard redraws its tiles from the stream, so an
+    # element found a moment ago may be gone: look again until the page settles.
+    settled = WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,))
+    settled.until(lambda d: "thresholds saved" in d.find_element(By.ID, "live-thresholds").text)
+    settled.until(lambda d: d.find_element(By.ID, "live-status").text == "live")
     _shot(driver, "17-live-thresholds")
-    after = str(driver.find_element(By.CSS_SELECTOR, ".tile[data-queue=sales]")
-                .get_attribute("class"))
+    after = str(settled.until(lambda d: d.find_element(
+        By.CSS_SELECTOR, ".tile[data-queue=sales]").get_attribute("class")))
     driver.get("about:blank")
     return {"before": before, "after": after}
 
