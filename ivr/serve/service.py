@@ -200,6 +200,8 @@ class IvrService:
             _in_background(stack, self.flows.watch(), "flows-watch")
         if self._housekeeping is not None:
             _in_background(stack, self._housekeeping(), "retention")
+        # No SIGHUP reload where the loop cannot take signals (not the main thread, as in
+        # the tests' in-process services, or a platform without them); the watcher still runs.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGHUP, self.flows.reload_soon)

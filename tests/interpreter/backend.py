@@ -48,3 +48,26 @@ async def lookup_backend() -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+def lookup_flow(url: str, timeout_s: float) -> str:
+    """A flow that looks *url* up: "Found it." then self-service, or "Sorry." and hang up."""
+    return f"""\
+version: 1
+settings: {{operator_queue: null}}
+flows:
+  main:
+    start: fetch
+    nodes:
+      fetch:
+        type: lookup
+        url: "{url}"
+        timeout: {timeout_s:g}
+        result: answer
+        next: fine
+        on_error: failed
+      fine: {{type: play, prompt: "Found it.", next: found}}
+      found: {{type: hangup, outcome: self_service}}
+      failed: {{type: play, prompt: "Sorry.", next: gone}}
+      gone: {{type: hangup}}
+"""

@@ -16,29 +16,9 @@ from ivr.flows.loader import parse_flowset
 from ivr.speech.audiosocket.server import AudioSocketServer
 from ivr.speech.gather import SpeechService, gather
 from ivr.speech.models import shared_registry
-from tests.interpreter.backend import lookup_backend
+from tests.interpreter.backend import lookup_backend, lookup_flow
 from tests.interpreter.transports import AT, Journey, over_fastagi, over_simulator
 from tests.speech.audiosocket_client import CallerSide, run_audiosocket
-
-LOOKUP = """\
-version: 1
-settings: {operator_queue: null}
-flows:
-  main:
-    start: fetch
-    nodes:
-      fetch:
-        type: lookup
-        url: "{url}"
-        timeout: 2
-        result: answer
-        next: fine
-        on_error: failed
-      fine: {type: play, prompt: "Found it.", next: found}
-      found: {type: hangup, outcome: self_service}
-      failed: {type: play, prompt: "Sorry.", next: gone}
-      gone: {type: hangup}
-"""
 
 PIN = """\
 version: 1
@@ -70,7 +50,7 @@ async def redirecting() -> AsyncIterator[str]:
 async def test_a_redirected_lookup_fails_alike_in_the_simulator_and_on_the_phone(
     redirecting: str,
 ) -> None:
-    flowset = parse_flowset(LOOKUP.replace("{url}", redirecting))
+    flowset = parse_flowset(lookup_flow(redirecting, timeout_s=2))
     simulated = await over_simulator(flowset, "main", [])
     live = await over_fastagi(flowset, "main", [])
     assert simulated == live

@@ -15,25 +15,7 @@ import pytest
 from ivr.flows.loader import parse_flowset
 from ivr.simulate.driver import run_flow, scripted
 from tests.conftest import ROOT
-from tests.interpreter.backend import free_port, lookup_backend
-
-FLOW = """\
-version: 1
-settings: {operator_queue: null}
-flows:
-  main:
-    start: fetch
-    nodes:
-      fetch:
-        type: lookup
-        url: "{url}"
-        timeout: 0.5
-        result: answer
-        next: fine
-        on_error: failed
-      fine: {type: hangup, outcome: self_service}
-      failed: {type: hangup}
-"""
+from tests.interpreter.backend import free_port, lookup_backend, lookup_flow
 
 
 @pytest.fixture
@@ -43,7 +25,7 @@ async def backend() -> AsyncIterator[str]:
 
 
 async def _lookup(url: str) -> dict[str, object]:
-    flowset = parse_flowset(FLOW.replace("{url}", url))
+    flowset = parse_flowset(lookup_flow(url, timeout_s=0.5))
     sim = await run_flow(flowset, "main", scripted([]), at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
     (lookup,) = sim.as_json()["lookups"]
     assert isinstance(lookup, dict)
