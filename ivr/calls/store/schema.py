@@ -203,8 +203,9 @@ callback_history = Table(
 live_state = Table(
     "live_state",
     metadata,
-    # One row per running ``ivr serve`` instance, rewritten about twice a second; the
-    # wallboard merges the rows and ignores one not updated lately (a stopped instance).
+    # One row per running ``ivr serve`` instance, rewritten on every change and at least
+    # twice a second (ivr.live.publisher); the wallboard merges the rows and ignores one not
+    # updated lately (a stopped instance).
     Column("instance", String(128), primary_key=True),
     Column("payload", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
