@@ -5,18 +5,22 @@ at 22,050 Hz; the rate change is sox's job (a proper anti-alias filter), not
 hand-written DSP. Everything here blocks: call it from a worker thread
 (:func:`ivr.prompts.audio.ensure_audio` does).
 
-espeak-ng is one process-wide C library and pyttsx3's driver is not
-thread-safe, so one lock serialises synthesis. Files appear atomically (temp
+espeak-ng runs in a child process (:mod:`ivr.prompts.tts_worker`) that is
+restarted when it dies: it has crashed the process it ran in. pyttsx3's driver is
+not thread-safe, so one lock serialises synthesis. Files appear atomically (temp
 file in the same directory, then rename), so a reader never sees half a WAV.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import io
+import json
 import logging
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,8 +28,6 @@ import threading
 import wave
 from pathlib import Path
 from typing import Any
-
-import pyttsx3
 
 #: What Asterisk plays natively.
 SAMPLE_RATE = 8000
@@ -35,24 +37,119 @@ SAMPLE_WIDTH = 2
 RATE_WPM = 165
 #: Part of every audio name: change it whenever the audio for the same text would change.
 SYNTH_VERSION = f"pyttsx3-espeak-ng/{RATE_WPM}wpm/sox-8k-s16-mono/1"
-#: Seconds sox may take for one prompt.
+#: Seconds sox, or espeak-ng, may take for one prompt.
 SOX_TIMEOUT = 60.0
+SPEAK_TIMEOUT = 60.0
 
 log = logging.getLogger(__name__)
+#: Serialises requests to the one espeak-ng process (and its start and restart).
 _lock = threading.Lock()
-_engine: Any = None
-_voices: frozenset[str] = frozenset()
+_worker: _Worker | None = None
+_WORKER_COMMAND = [sys.executable, "-m", "ivr.prompts.tts_worker"]
 
 
 class TtsError(RuntimeError):
     """Synthesis failed (unknown voice, nothing to say, sox missing …)."""
 
 
+class _WorkerGone(Exception):
+    """The espeak-ng process ended or stopped answering."""
+
+
+class _Worker:
+    """The child process that runs espeak-ng (:mod:`ivr.prompts.tts_worker`).
+
+    espeak-ng has crashed with a segmentation fault inside pyttsx3 in a long-running
+    process; in the service that would end every call the process holds. In a child
+    process a crash costs one restart.
+    """
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            _WORKER_COMMAND,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            # Not ours to show: espeak-ng's own chatter, and nothing of a prompt's text.
+            stderr=subprocess.DEVNULL)
+        self._pending = b""
+        ready = self._reply()
+        if not ready.get("ok"):
+            self.close()
+            raise TtsError(f"{ready.get('error', 'espeak-ng did not start')}; "
+                           "install Debian packages espeak-ng and libespeak-ng1")
+        self.voices = frozenset(str(v) for v in ready["voices"])
+
+    def speak(self, text: str, voice: str, raw: Path) -> None:
+        """Have espeak-ng write *text* in *voice* to *raw* (its own rate, 16-bit WAV)."""
+        request = {"op": "speak", "text": text, "voice": voice, "rate": RATE_WPM,
+                   "path": str(raw)}
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise _WorkerGone(self._why()) from exc
+        self._reply()
+
+    def _reply(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._pending:
+            ready, _, _ = select.select([fd], [], [], SPEAK_TIMEOUT)
+            if not ready:
+                self.close()
+                raise _WorkerGone(f"no answer in {SPEAK_TIMEOUT:g} s")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise _WorkerGone(self._why())
+            self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def _why(self) -> str:
+        code = self.proc.wait(timeout=5)
+        if code < 0:
+            return f"killed by {signal.Signals(-code).name}"
+        return f"exit status {code}"
+
+    def close(self) -> None:
+        """Stop the process (it exits when its stdin closes; kill it if it hangs)."""
+        with contextlib.suppress(OSError):
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def _running() -> _Worker:
+    global _worker
+    if _worker is None:
+        _worker = _Worker()
+    return _worker
+
+
+def _restart() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.close()
+        _worker = None
+
+
+@atexit.register
+def _stop() -> None:
+    with _lock:
+        _restart()
+
+
 def voices() -> frozenset[str]:
     """Names espeak-ng accepts for a voice: file ids (``roa/es``), their basenames, languages."""
     with _lock:
-        _ensure_engine()
-        return _voices
+        return _running().voices
 
 
 def synthesize(text: str, voice: str, dest: Path) -> None:
@@ -76,86 +173,37 @@ def synthesize(text: str, voice: str, dest: Path) -> None:
         os.replace(out, dest)
 
 
-def _ensure_engine() -> Any:
-    global _engine, _voices
-    if _engine is None:
-        try:
-            engine = pyttsx3.init("espeak")
-        except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError from ctypes
-            raise TtsError(
-                f"cannot start espeak-ng through pyttsx3 ({exc}); "
-                "install Debian packages espeak-ng and libespeak-ng1"
-            ) from exc
-        names: set[str] = set()
-        for v in engine.getProperty("voices"):
-            names.update({v.id, v.id.rsplit("/", 1)[-1], *(v.languages or [])})
-        engine.setProperty("rate", RATE_WPM)
-        _prime(engine)
-        _engine, _voices = engine, frozenset(n.lower() for n in names if n)
-    return _engine
-
-
-def _prime(engine: Any) -> None:
-    """Synthesise a word once, to a throw-away file, before any real prompt.
-
-    pyttsx3 2.99's espeak driver loses the very first utterance of a process
-    when it is long (seen with Korean: espeak-ng is still loading its data when
-    the driver's loop gives up, and no file is written). Anything synthesised
-    first avoids it, so the engine starts with a short word nobody hears.
-    """
-    with tempfile.TemporaryDirectory(prefix="ivr-tts-prime-") as tmp:
-        engine.save_to_file("ready", str(Path(tmp) / "prime.wav"))
-        with contextlib.redirect_stdout(io.StringIO()):
-            engine.runAndWait()
-
-
-#: A fresh process for a prompt the shared engine failed on: pyttsx3's espeak driver keeps
-#: state between utterances and, rarely and only in long-running processes, writes an
-#: empty file; a new process has none of that state. Slower (~0.3 s), so only a fallback.
-_FRESH_PROCESS = """
-import contextlib, io, sys
-import pyttsx3
-engine = pyttsx3.init("espeak")
-engine.setProperty("voice", sys.argv[2])
-engine.setProperty("rate", int(sys.argv[3]))
-engine.save_to_file(sys.stdin.read(), sys.argv[4])
-with contextlib.redirect_stdout(io.StringIO()):
-    engine.runAndWait()
-"""
-
-
 def _speak(text: str, voice: str, raw: Path) -> None:
+    # Never the text itself in a log line or an error: a readback prompt holds the
+    # caller's digits (a PIN). Its length and voice say enough.
+    what = f"a {len(text)}-character prompt in voice {voice}"
     with _lock:
-        engine = _ensure_engine()
         # espeak-ng silently keeps the previous voice for a name it does not know.
-        if voice.lower() not in _voices:
+        if voice.lower() not in _running().voices:
             raise TtsError(f"espeak-ng has no voice {voice!r}; list them with: espeak-ng --voices")
-        engine.setProperty("voice", voice)
-        engine.setProperty("rate", RATE_WPM)
-        engine.save_to_file(text, str(raw))
-        # pyttsx3's espeak driver prints "Audio saved to …" on stdout, which is ours.
-        with contextlib.redirect_stdout(io.StringIO()):
-            engine.runAndWait()
-    if not _frames(raw):
-        # Never the text itself, here or in the errors below: a readback prompt holds the
-        # caller's digits (a PIN) and must not reach a log. For the same reason the fresh
-        # process reads the text from its stdin, not from its command line (`ps` shows that).
-        log.warning("espeak-ng wrote no audio for a %d-character prompt in voice %s; "
-                    "synthesising it in a fresh process", len(text), voice)
-        done = subprocess.run(
-            [sys.executable, "-c", _FRESH_PROCESS, "-", voice, str(RATE_WPM), str(raw)],
-            input=text.encode("utf-8"), capture_output=True, timeout=SOX_TIMEOUT, check=False)
-        if done.returncode != 0:
-            log.warning("fresh-process synthesis failed: %s",
-                        done.stderr.decode("utf-8", "replace").strip()[-500:])
+        for attempt in (1, 2):
+            try:
+                _running().speak(text, voice, raw)
+            except _WorkerGone as exc:
+                _restart()
+                if attempt == 2:
+                    raise TtsError(f"espeak-ng failed twice on {what} ({exc})") from exc
+                log.warning("espeak-ng's process ended (%s) during %s; "
+                            "synthesising it in a fresh process", exc, what)
+                continue
+            if _frames(raw) or attempt == 2:
+                break
+            # pyttsx3's driver keeps state between utterances and, rarely and only in a
+            # long-running process, writes an empty file; a new process has none of it.
+            log.warning("espeak-ng wrote no audio for %s; synthesising it in a fresh process",
+                        what)
+            _restart()
     try:
         frames = _frames(raw, strict=True)
     except (OSError, EOFError, wave.Error) as exc:
-        raise TtsError(f"espeak-ng wrote no usable audio for a {len(text)}-character prompt "
-                       f"in voice {voice}: {exc}") from exc
+        raise TtsError(f"espeak-ng wrote no usable audio for {what}: {exc}") from exc
     if frames == 0:
-        raise TtsError(f"espeak-ng produced no audio for a {len(text)}-character prompt "
-                       f"in voice {voice}")
+        raise TtsError(f"espeak-ng produced no audio for {what}")
 
 
 def _frames(path: Path, strict: bool = False) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -75,37 +77,44 @@ def test_the_first_synthesis_of_a_fresh_process_may_be_long(tmp_path: Path) -> N
         assert_telephone_speech(dest, text)
 
 
-class _EmptyAudioEngine:
-    """Behaves like pyttsx3's espeak engine on its bad day: a WAV header and no audio."""
-
-    def __init__(self) -> None:
-        self.path = ""
-
-    def setProperty(self, name: str, value: object) -> None:
-        pass
-
-    def save_to_file(self, text: str, path: str) -> None:
-        self.path = path
-
-    def runAndWait(self) -> None:
-        import wave
-
-        with wave.open(self.path, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(22050)
-
-
-def test_a_prompt_the_shared_engine_loses_is_made_in_a_fresh_process(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_crash_of_espeak_ng_costs_a_restart_not_the_process(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # espeak-ng has died with a segmentation fault inside pyttsx3; in the service that
+    # would have ended every call the process held. It runs in a child process now.
     from ivr.prompts import tts
 
-    voices()  # the real voice list, before the engine is swapped
-    monkeypatch.setattr(tts, "_ensure_engine", _EmptyAudioEngine)
-    dest = tmp_path / "again.wav"
-    synthesize("Please hold.", "en-us", dest)
-    assert_telephone_speech(dest, "Please hold.")
+    synthesize("Hello.", "en-us", tmp_path / "before.wav")
+    worker = tts._worker
+    assert worker is not None
+    os.kill(worker.proc.pid, signal.SIGSEGV)
+    worker.proc.wait(timeout=10)
+    text = "You entered 4 3 2 1."
+    with caplog.at_level("DEBUG"):
+        synthesize(text, "en-us", tmp_path / "after.wav")
+    assert_telephone_speech(tmp_path / "after.wav", text)
+    assert "killed by SIGSEGV" in caplog.text
     assert "fresh process" in caplog.text
+    assert "4 3 2 1" not in caplog.text
+    assert tts._worker is not None
+    assert tts._worker is not worker
+
+
+def test_a_prompt_that_crashes_espeak_ng_every_time_is_an_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ivr.prompts import tts
+
+    crashing = ("import json, os, signal, sys; print(json.dumps({'ok': True, 'voices': ['en']}),"
+                " flush=True); sys.stdin.readline(); os.kill(os.getpid(), signal.SIGSEGV)")
+    with tts._lock:
+        tts._restart()
+    monkeypatch.setattr(tts, "_WORKER_COMMAND", [sys.executable, "-c", crashing])
+    try:
+        with pytest.raises(TtsError, match=r"failed twice on a 6-character .*SIGSEGV"):
+            synthesize("Hello.", "en", tmp_path / "x.wav")
+    finally:
+        with tts._lock:
+            tts._restart()
+    assert not (tmp_path / "x.wav").exists()
 
 
 def test_the_fresh_process_fallback_speaks_without_logging_the_text(
