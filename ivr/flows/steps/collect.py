@@ -99,12 +99,7 @@ class CollectStep(Asking[Collect]):
         return self._accept(value)
 
     def _valid(self, value: str) -> bool:
-        # `*` or `#` inside a number is a slip of the finger unless the pattern asks for it.
-        if not value.isdigit() and self.node.pattern is None:
-            return False
-        if not self.node.min_digits <= len(value) <= self.node.max_digits:
-            return False
-        return self.node.pattern is None or re.fullmatch(self.node.pattern, value) is not None
+        return accepts(self.node, value)
 
     def _readback(self, value: str) -> Wait:
         # Read back digit by digit ("1 2 3"), as people read numbers; the value exists as a
@@ -148,3 +143,13 @@ class CollectStep(Asking[Collect]):
     def _accept(self, value: str) -> Go:
         self.state.set_variable(self.node.variable, value, sensitive=self.node.sensitive)
         return Go(self.node.next)
+
+
+def accepts(node: Collect, value: str) -> bool:
+    """Whether *node* takes the keyed *value* (length, pattern); replay picks stand-ins by it."""
+    # `*` or `#` inside a number is a slip of the finger unless the pattern asks for it.
+    if not value.isdigit() and node.pattern is None:
+        return False
+    if not node.min_digits <= len(value) <= node.max_digits:
+        return False
+    return node.pattern is None or re.fullmatch(node.pattern, value) is not None
