@@ -32,7 +32,7 @@ from ivr.flows import nodes as n
 from ivr.flows.engine import Call
 from ivr.flows.events import Digits, Event, PlaybackDone, Recorded
 from ivr.flows.flowset import FlowSet
-from ivr.flows.steps.collect import accepts
+from ivr.flows.steps.collect import accepts, global_key, keys_in_force
 from ivr.interpreter.transport import CallerGone, CallStopped, Line
 from ivr.replay.inputs import Input, Recording, Result
 
@@ -191,6 +191,10 @@ class ReplayTransport:
         if not (isinstance(node, n.Collect) and node.sensitive):
             raise NotReplayable(f"the caller's sensitive entry ({length} digits) would now "
                                 "answer this node, and its value is not stored")
+        # The recorded entry was taken as digits, so a lone key is no operator or repeat key:
+        # nor is the stand-in. The node's own rules pick it, so it passes when the node says so.
+        keys = keys_in_force(node, tape.flowset.settings.keys)
+        candidates = [d * length for d in "0123456789" if global_key(keys, d * length) is None]
         if not item.accepted:
             if node.min_digits <= length <= node.max_digits:
                 raise NotReplayable(f"a sensitive entry ({length} digits) was refused in the "
@@ -200,9 +204,8 @@ class ReplayTransport:
             # Too short or too long for the node: any digits of that length are refused alike.
             tape.notes.append(f"sensitive entry at {effect.node} ({length} digits) refused "
                               "again by its length (a stand-in of that length)")
-            return Digits("0" * length, item.terminated_by)
-        # The node's own rule picks the stand-in, so it passes exactly when the node says so.
-        value = next((d * length for d in "0123456789" if accepts(node, d * length)), None)
+            return Digits(candidates[0], item.terminated_by)
+        value = next((v for v in candidates if accepts(node, v)), None)
         if value is None:
             raise NotReplayable(f"no {length}-digit stand-in passes this node's rules now")
         tape.stand_in_used = True

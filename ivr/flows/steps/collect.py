@@ -8,6 +8,7 @@ how long they were, never what they were.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from ivr.flows.context import CallState
 from ivr.flows.effects import Prompt, SpeechSpec
@@ -41,9 +42,7 @@ class CollectStep(Asking[Collect]):
     @property
     def keys(self) -> GlobalKeys | None:
         """Global keys in force here, or None when the node turns them off."""
-        if not self.node.global_keys:
-            return None
-        return self.node.keys or self.state.flowset.settings.keys
+        return keys_in_force(self.node, self.state.flowset.settings.keys)
 
     def handle(self, event: Event) -> Transition:
         if self.pending is not None:
@@ -71,17 +70,11 @@ class CollectStep(Asking[Collect]):
 
     def _global_key(self, event: Digits) -> Transition | None:
         """The operator or repeat key pressed alone (not inside a number), if global keys apply."""
-        keys = self.keys
-        if keys is None or len(event.digits) != 1:
+        which = global_key(self.keys, event.digits)
+        if which is None:
             return None
-        key = event.digits
-        if key == keys.operator:
-            self.state.note("option_chosen", {"option": "operator", "via": "dtmf"})
-            return self.operator("operator_key")
-        if key == keys.repeat:
-            self.state.note("option_chosen", {"option": "repeat", "via": "dtmf"})
-            return self.ask()
-        return None
+        self.state.note("option_chosen", {"option": which, "via": "dtmf"})
+        return self.operator("operator_key") if which == "operator" else self.ask()
 
     def _digits(self, event: Digits) -> Transition:
         value = event.digits
@@ -153,3 +146,21 @@ def accepts(node: Collect, value: str) -> bool:
     if not node.min_digits <= len(value) <= node.max_digits:
         return False
     return node.pattern is None or re.fullmatch(node.pattern, value) is not None
+
+
+def keys_in_force(node: Collect, default: GlobalKeys) -> GlobalKeys | None:
+    """The global keys at *node* (its own, else *default*), or None when it turns them off."""
+    if not node.global_keys:
+        return None
+    return node.keys or default
+
+
+def global_key(keys: GlobalKeys | None, digits: str) -> Literal["operator", "repeat"] | None:
+    """Which global key *digits* is, pressed alone (inside a number it is a digit)."""
+    if keys is None or len(digits) != 1:
+        return None
+    if digits == keys.operator:
+        return "operator"
+    if digits == keys.repeat:
+        return "repeat"
+    return None
