@@ -3,9 +3,9 @@
 A transport answers the engine's blocking effects with events, in the caller's terms
 (keys pressed, words said, silence). It raises :class:`CallerGone` when the caller hangs
 up, at whatever moment, and :class:`TransportFailed` when the line refuses a command (the
-engine then hears an ``AdapterError`` and takes its error path). A transport that cannot
-go on at all raises :class:`CallStopped` (a replay whose record holds no answer): the
-session stops where it is and lets the exception out.
+engine then hears an ``AdapterError`` and takes its error path). A transport (or a lookup
+backend or queue board of the session) that cannot go on at all raises :class:`CallStopped`
+(a replay whose record holds no answer): the session stops where it is and lets it out.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class TransportFailed(Exception):
 
 
 class CallStopped(Exception):
-    """The transport cannot answer the engine (no event would be true): stop the call here.
+    """No answer to the engine would be true (a replay past its record): stop the call here.
 
     Not a hang-up (the engine hears nothing more, so the record gets no outcome) and not a
     line failure (no error path is taken). :meth:`CallSession.run` re-raises it.
