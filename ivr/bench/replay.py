@@ -7,7 +7,8 @@ stored in a fresh SQLite store, as live calls would be. Two figures are timed:
 - *replay*: :func:`ivr.replay.report.replay_period`, what ``ivr replay`` runs:
   reading each call back from the store and feeding it through the flows;
 - *engine only*: the same records, already in memory, through
-  :func:`ivr.replay.report.replay_all` (the share the store costs is the rest).
+  :func:`ivr.replay.report.replay_all`: the call session and engine without the store
+  (the share the store costs is the rest).
 
 The statuses are printed too, so a run against a changed file (``--against``)
 shows what it measured.

@@ -1,8 +1,10 @@
 """Carry out a flow's ``Lookup`` effect: one HTTP request with a deadline, JSON back.
 
-The live service and ``ivr simulate`` both call :func:`run_lookup`, so a lookup behaves
-the same in both: redirects are refused (the reply to a redirect is a failed lookup,
-see ``ivr.flows.steps.lookup.refusal``) and a failure says why.
+The live service and ``ivr simulate`` both call :func:`run_lookup` (through
+:class:`HttpLookups`), so a lookup behaves the same in both: redirects are refused (the
+reply to a redirect is a failed lookup, see ``ivr.flows.steps.lookup.refusal``) and a
+failure says why. ``ivr replay`` gives the session another :class:`LookupBackend`, one that
+answers from the recorded call (``ivr.replay.replies``).
 
 The URL is sent exactly as the flow step built it (``encoded=True``: no re-quoting, no
 dot-segment resolution by the client), and a URL whose path holds a ``.`` or ``..``
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Protocol
 from urllib.parse import unquote
 
 import aiohttp
@@ -21,6 +24,24 @@ from yarl import URL
 
 from ivr.flows.effects import Lookup
 from ivr.flows.events import LookupDone, LookupFailed
+
+
+class LookupBackend(Protocol):
+    """Answers a flow's ``Lookup`` effect (the call session asks it while the caller waits)."""
+
+    async def lookup(self, effect: Lookup) -> LookupDone | LookupFailed:
+        """The reply to *effect*, or why there is none."""
+
+
+class HttpLookups:
+    """The live backend: one real HTTP request per lookup, with :func:`run_lookup`."""
+
+    def __init__(self, http: aiohttp.ClientSession) -> None:
+        self.http = http
+
+    async def lookup(self, effect: Lookup) -> LookupDone | LookupFailed:
+        """Make the request *effect* describes."""
+        return await run_lookup(effect, self.http)
 
 
 async def run_lookup(effect: Lookup, http: aiohttp.ClientSession) -> LookupDone | LookupFailed:
@@ -69,6 +90,8 @@ def _connection_reason(exc: aiohttp.ClientError) -> str:
     if isinstance(exc, aiohttp.ClientConnectorError):
         return f"cannot connect: {type(cause).__name__ if cause else type(exc).__name__}"
     return f"connection: {type(exc).__name__}"
+
+
 def request_url(text: str) -> URL | None:
     """*text* as a URL to send verbatim, or None when its path has a dot segment."""
     try:

@@ -6,8 +6,9 @@ event. A hang-up at any moment (:class:`CallerGone` from the transport: any AGI
 command, the ``HANGUP`` line during a lookup, the simulated caller's ``hangup``)
 becomes the engine's ``Hangup`` event, so the record ends as abandoned at the
 node the caller was in. The record is written incrementally and finished in
-every case, including engine bugs. The live service and ``ivr simulate`` both run
-calls through here; only the :class:`~ivr.interpreter.transport.Transport` differs.
+every case, including engine bugs. The live service, ``ivr simulate`` and ``ivr replay``
+all run calls through here; only the :class:`~ivr.interpreter.transport.Transport` differs,
+and what answers lookups and queue checks (:class:`SessionDeps`).
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.calls.store.base import CallStore
 from ivr.flows import effects as fx
 from ivr.flows.events import AdapterError, Event, Hangup, LookupDone, LookupFailed, QueueStatus
-from ivr.interpreter.lookup import run_lookup
-from ivr.interpreter.transport import CallerGone, Transport, TransportFailed
+from ivr.interpreter.lookup import HttpLookups, LookupBackend
+from ivr.interpreter.transport import CallerGone, CallStopped, Transport, TransportFailed
 
 log = logging.getLogger(__name__)
-
 
 
 class EngineCall(Protocol):
@@ -64,12 +64,22 @@ class CallbackTaker(Protocol):
         """Store the request durably before the caller is let go."""
 
 
+class QueueBoard(Protocol):
+    """Answers a queue check from elsewhere than AMI (a replay: the state the call got)."""
+
+    def queue_status(self, check: fx.CheckQueue) -> QueueStatus:
+        """The state of ``check.queue`` as the call at ``check.node`` sees it."""
+
+
 @dataclass
 class SessionDeps:
     """What every call shares, whatever its transport: the optional live parts and the clock.
 
-    ``queues`` answers a queue check; without it, AMI's live board does (unknown
-    figures without AMI). The simulator gives the states ``--queue`` describes.
+    A queue check is answered by ``board`` if given, else by ``queues`` (the simulator
+    gives the states ``--queue`` describes), else by AMI's live board (unknown figures
+    without AMI). A lookup is answered by ``lookups`` if given, else over HTTP with
+    ``http``. The replay gives a board, a lookup backend and a clock that answer from
+    the recorded call.
     """
 
     store: CallStore | None = None
@@ -78,9 +88,14 @@ class SessionDeps:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     callbacks: CallbackTaker | None = None
     queues: Mapping[str, QueueStatus] | None = None
+    board: QueueBoard | None = None
+    lookups: LookupBackend | None = None
 
-    def queue_status(self, queue: str) -> QueueStatus:
+    def queue_status(self, check: fx.CheckQueue) -> QueueStatus:
         """The queue's state now, as far as this process knows it."""
+        queue = check.queue
+        if self.board is not None:
+            return self.board.queue_status(check)
         if self.queues is not None:
             return self.queues.get(queue, QueueStatus(queue, 1, 1, 0, 0.0, 0.0))
         return self.ami.queue_status(queue) if self.ami is not None else QueueStatus(queue)
@@ -136,6 +151,8 @@ class CallSession:
                 effects = self.call.receive(event, self.deps.clock())
         except CallerGone:
             await self._hung_up()
+        except CallStopped:
+            raise  # the transport's caller (a replay) says why; the record has no outcome
         except Exception:
             log.exception("call %s failed", record.call_id)
             record.outcome = record.outcome or OutcomeKind.ERROR
@@ -186,8 +203,8 @@ class CallSession:
                 name = f"voicemail/{_file_safe(self.call.record.call_id)}-{effect.node}"
                 return await transport.record(effect, name)
             if isinstance(effect, fx.CheckQueue):
-                queue = effect.queue
-                return await transport.wait(effect, lambda: self._queue(queue))
+                check = effect
+                return await transport.wait(effect, lambda: self._queue(check))
         except (TransportFailed, FileNotFoundError, ValueError) as exc:
             kind = type(effect).__name__
             log.warning("call %s: %s failed: %s", self.call.record.call_id, kind, exc)
@@ -196,12 +213,15 @@ class CallSession:
         raise TypeError(f"unknown effect {effect!r}")
 
     async def _lookup(self, effect: fx.Lookup) -> LookupDone | LookupFailed | AdapterError:
-        if self.deps.http is None:
-            return AdapterError(reason="no HTTP client configured")
-        return await run_lookup(effect, self.deps.http)
+        backend = self.deps.lookups
+        if backend is None:
+            if self.deps.http is None:
+                return AdapterError(reason="no HTTP client configured")
+            backend = HttpLookups(self.deps.http)
+        return await backend.lookup(effect)
 
-    async def _queue(self, queue: str) -> QueueStatus:
-        return self.deps.queue_status(queue)
+    async def _queue(self, check: fx.CheckQueue) -> QueueStatus:
+        return self.deps.queue_status(check)
 
     async def _finish(self, finish: fx.Finish) -> None:
         if finish.outcome.callback is not None and self.deps.callbacks is not None:

@@ -3,7 +3,9 @@
 A transport answers the engine's blocking effects with events, in the caller's terms
 (keys pressed, words said, silence). It raises :class:`CallerGone` when the caller hangs
 up, at whatever moment, and :class:`TransportFailed` when the line refuses a command (the
-engine then hears an ``AdapterError`` and takes its error path).
+engine then hears an ``AdapterError`` and takes its error path). A transport (or a lookup
+backend or queue board of the session) that cannot go on at all raises :class:`CallStopped`
+(a replay whose record holds no answer): the session stops where it is and lets it out.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ class CallerGone(Exception):
 
 class TransportFailed(Exception):
     """The line refused a command; ``__cause__`` is the transport's own error."""
+
+
+class CallStopped(Exception):
+    """No answer to the engine would be true (a replay past its record): stop the call here.
+
+    Not a hang-up (the engine hears nothing more, so the record gets no outcome) and not a
+    line failure (no error path is taken). :meth:`CallSession.run` re-raises it.
+    """
 
 
 @dataclass(frozen=True, slots=True)

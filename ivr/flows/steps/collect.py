@@ -8,6 +8,7 @@ how long they were, never what they were.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from ivr.flows.context import CallState
 from ivr.flows.effects import Prompt, SpeechSpec
@@ -41,9 +42,7 @@ class CollectStep(Asking[Collect]):
     @property
     def keys(self) -> GlobalKeys | None:
         """Global keys in force here, or None when the node turns them off."""
-        if not self.node.global_keys:
-            return None
-        return self.node.keys or self.state.flowset.settings.keys
+        return keys_in_force(self.node, self.state.flowset.settings.keys)
 
     def handle(self, event: Event) -> Transition:
         if self.pending is not None:
@@ -71,17 +70,11 @@ class CollectStep(Asking[Collect]):
 
     def _global_key(self, event: Digits) -> Transition | None:
         """The operator or repeat key pressed alone (not inside a number), if global keys apply."""
-        keys = self.keys
-        if keys is None or len(event.digits) != 1:
+        which = global_key(self.keys, event.digits)
+        if which is None:
             return None
-        key = event.digits
-        if key == keys.operator:
-            self.state.note("option_chosen", {"option": "operator", "via": "dtmf"})
-            return self.operator("operator_key")
-        if key == keys.repeat:
-            self.state.note("option_chosen", {"option": "repeat", "via": "dtmf"})
-            return self.ask()
-        return None
+        self.state.note("option_chosen", {"option": which, "via": "dtmf"})
+        return self.operator("operator_key") if which == "operator" else self.ask()
 
     def _digits(self, event: Digits) -> Transition:
         value = event.digits
@@ -99,12 +92,7 @@ class CollectStep(Asking[Collect]):
         return self._accept(value)
 
     def _valid(self, value: str) -> bool:
-        # `*` or `#` inside a number is a slip of the finger unless the pattern asks for it.
-        if not value.isdigit() and self.node.pattern is None:
-            return False
-        if not self.node.min_digits <= len(value) <= self.node.max_digits:
-            return False
-        return self.node.pattern is None or re.fullmatch(self.node.pattern, value) is not None
+        return accepts(self.node, value)
 
     def _readback(self, value: str) -> Wait:
         # Read back digit by digit ("1 2 3"), as people read numbers; the value exists as a
@@ -148,3 +136,31 @@ class CollectStep(Asking[Collect]):
     def _accept(self, value: str) -> Go:
         self.state.set_variable(self.node.variable, value, sensitive=self.node.sensitive)
         return Go(self.node.next)
+
+
+def accepts(node: Collect, value: str) -> bool:
+    """Whether *node* takes the keyed *value* (length, pattern); replay picks stand-ins by it."""
+    # `*` or `#` inside a number is a slip of the finger unless the pattern asks for it.
+    if not value.isdigit() and node.pattern is None:
+        return False
+    if not node.min_digits <= len(value) <= node.max_digits:
+        return False
+    return node.pattern is None or re.fullmatch(node.pattern, value) is not None
+
+
+def keys_in_force(node: Collect, default: GlobalKeys) -> GlobalKeys | None:
+    """The global keys at *node* (its own, else *default*), or None when it turns them off."""
+    if not node.global_keys:
+        return None
+    return node.keys or default
+
+
+def global_key(keys: GlobalKeys | None, digits: str) -> Literal["operator", "repeat"] | None:
+    """Which global key *digits* is, pressed alone (inside a number it is a digit)."""
+    if keys is None or len(digits) != 1:
+        return None
+    if digits == keys.operator:
+        return "operator"
+    if digits == keys.repeat:
+        return "repeat"
+    return None

@@ -1,7 +1,7 @@
 """The replay page (admins): a period's stored calls fed through changed flows, what changes.
 
-The same replay as ``ivr replay`` (:mod:`ivr.replay`): the engine live calls use, each
-call at its recorded time. The changed flows come from :mod:`ivr.web.replay_source`
+The same replay as ``ivr replay`` (:mod:`ivr.replay`): the engine and interpreter live
+calls use, each call at its recorded time. The changed flows come from :mod:`ivr.web.replay_source`
 (a file beside the deployed one, picked from a list, or an upload). The form is a
 POST, so the auth middleware checks its CSRF token; the page shows call ids, times,
 node names and outcomes only, as the call list does.
