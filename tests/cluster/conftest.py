@@ -38,8 +38,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
            "IVR_CLUSTER_WEB_PORT": str(_free_port()), "IVR_CLUSTER_PYTHON": sys.executable}
     rig = Cluster(env, flows)
     rig.run("down")
-    subprocess.run(["psql", f"{PG}/postgres", "-qc", f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'],
-                   check=True, capture_output=True)
+    drop = f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'
+    subprocess.run(["psql", f"{PG}/postgres", "-qc", drop], check=True, capture_output=True)
     rig.run("up")
     try:
         yield rig

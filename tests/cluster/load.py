@@ -69,7 +69,7 @@ def scenario(group: Group, pcap: Path) -> str:
 
 async def run_group(workdir: Path, group: Group) -> GroupRun:
     """Place every call of *group* through Kamailio; return when sipp is done."""
-    workdir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     pcap = workdir / "keys.pcap"
     dtmf_pcap(pcap, group.keys or "1", group.gap_ms)
     path = workdir / "caller.xml"

@@ -72,11 +72,16 @@ class Cluster:
                 if line.startswith("  target ")}
 
     def wait_targets(self, want: dict[str, str], within_s: float) -> float:
-        """Seconds until the dispatcher's targets have the *want* flags' first letters."""
+        """Seconds until the dispatcher's targets have the *want* flags.
+
+        A flag is the first letter of Kamailio's ("A": active), or "!A": inactive or being
+        tried again.
+        """
         start = time.monotonic()
         while True:
             have = self.targets()
-            if all(have.get(uri, "")[:1] == flag[:1] for uri, flag in want.items()):
+            if all(have.get(uri, "")[:1] != flag[1:2] if flag.startswith("!")
+                   else have.get(uri, "")[:1] == flag[:1] for uri, flag in want.items()):
                 return time.monotonic() - start
             if time.monotonic() - start > within_s:
                 raise AssertionError(f"dispatcher targets {have}, wanted {want}")
@@ -137,8 +142,11 @@ def fates(runs: list[GroupRun], wait_s: float = 20.0) -> Fates:
 
 
 def check_clean(runs: list[GroupRun], result: Fates) -> list[str]:
-    """Problems with calls that no fault touched: sipp completed each, one record each,
-    in the queue the keys chose, and the caller entered that queue on an Asterisk."""
+    """Problems with calls that no fault touched.
+
+    sipp completed each, each has one record, in the queue the keys chose, and the caller
+    entered that queue on an Asterisk.
+    """
     problems = []
     for run in runs:
         if run.code != 0 or run.successful != run.group.calls:
@@ -165,8 +173,11 @@ def check_call(caller: str, queue: str, result: Fates) -> list[str]:
 
 
 def check_cared_for(callers: list[str], result: Fates) -> list[str]:
-    """Callers a fault may have touched: each has exactly one record, and either reached a
-    person (entered a queue) or has a final outcome in it."""
+    """Problems with callers a fault may have touched.
+
+    Each must have exactly one record, and have reached a person (entered a queue) or have
+    a final outcome in it.
+    """
     problems = []
     for caller in callers:
         rs = result.by_caller.get(caller, [])
