@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.load import Group, GroupRun, run_group
-from tests.cluster.rig import Cluster, Fates, check_call, check_cared_for, check_clean, fates
+from tests.cluster.rig import CACHE, Cluster, Fates, check_call, check_cared_for, check_clean, fates
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.slow]
 
@@ -32,14 +32,21 @@ def _on(result: Fates, caller: str, asterisk: str) -> bool:
     return len(rs) == 1 and str(rs[0]["call_id"]).startswith(f"cluster-{asterisk}-")
 
 
-async def _kill_while_held(cluster: Cluster, part: str, tmp_path: Path,
-                           held: Group) -> asyncio.Task[GroupRun]:
-    """Start *held*'s calls, and SIGKILL *part* 3 s later, while they are in the menu."""
+async def _kill_while_held(cluster: Cluster, part: str, tmp_path: Path, held: Group,
+                           how: str = "kill") -> asyncio.Task[GroupRun]:
+    """Start *held*'s calls, and end *part* 3 s later, while they are in the menu.
+
+    *how*: "kill" (SIGKILL, a crash) or "stop" (scripts/cluster stop: Asterisk's
+    ``core stop now``, which hangs up its calls).
+    """
     calls = asyncio.create_task(run_group(tmp_path / "held", held))
     await asyncio.sleep(3)
     pid = cluster.pid(part)
     assert pid is not None, f"{part} is not running"
-    os.kill(pid, signal.SIGKILL)
+    if how == "kill":
+        os.kill(pid, signal.SIGKILL)
+    else:
+        await asyncio.to_thread(cluster.run, "stop", part)
     return calls
 
 
@@ -74,15 +81,20 @@ async def test_kill_one_ivr_serve(cluster: Cluster, tmp_path: Path) -> None:
     assert not problems, "\n".join(problems[:20])
 
 
-async def test_kill_one_asterisk(cluster: Cluster, tmp_path: Path) -> None:
-    """SIGKILL of Asterisk a: new calls go to b within the probe interval.
+@pytest.mark.parametrize("how", ["kill", "stop"])
+async def test_one_asterisk_gone(cluster: Cluster, tmp_path: Path, how: str) -> None:
+    """Asterisk a killed or stopped: new calls go to b within the probe interval.
 
     The calls a carried are lost, each with one closed record (today "abandoned" at the
     caller's node: the service cannot yet tell a vanished Asterisk from a hang-up).
     """
-    held = Group("711", 12, "1", "sales", rate=12, first_ms=7000, hold_ms=3000)
-    new = Group("712", 12, "2", "support", rate=6)
-    held_calls = await _kill_while_held(cluster, "asterisk-a", tmp_path, held)
+    # Caller numbers are unique across the session's tests: 711…/712… and 721…/722….
+    first = {"kill": "71", "stop": "72"}[how]
+    held = Group(f"{first}1", 12, "1", "sales", rate=12, first_ms=7000, hold_ms=3000)
+    new = Group(f"{first}2", 12, "2", "support", rate=6)
+    kamailio_log = CACHE / "run" / "kamailio.log"
+    log_from = kamailio_log.stat().st_size
+    held_calls = await _kill_while_held(cluster, "asterisk-a", tmp_path, held, how)
     killed_at = time.monotonic()
     new_calls = asyncio.create_task(run_group(tmp_path / "new", new))
     noticed_s = await asyncio.to_thread(cluster.wait_targets, {TARGET_A: "!A"}, 15)
@@ -94,12 +106,18 @@ async def test_kill_one_asterisk(cluster: Cluster, tmp_path: Path) -> None:
         back_s = await asyncio.to_thread(cluster.wait_targets, {TARGET_A: "A"}, 15)
     problems = check_clean([new_run], result) + check_cared_for(held.callers(), result)
     lost = [c for c in held.callers() if _on(result, c, "a")]
+    # Every new call ran on b: those sent to a before the probe noticed were moved on.
+    problems += [f"new caller {c} ran on Asterisk a" for c in new.callers() if _on(result, c, "a")]
+    with kamailio_log.open("rb") as log:
+        log.seek(log_from)
+        moved = log.read().count(b"trying the next one")
     for caller in held.callers():
         if caller not in lost:
             problems += check_call(caller, "sales", result)
-    print(f"\nkill -9 Asterisk a: Kamailio marked it inactive {noticed_s:.1f} s after the kill "
+    print(f"\n{how} Asterisk a: Kamailio marked it inactive {noticed_s:.1f} s after "
           f"(probe interval 1 s, probe timeout 2 s); new calls {new_run.successful}/{new.calls} "
-          f"completed on b with the right record; {len(lost)} held calls lost on a, their "
+          f"completed on b with the right record, {moved} INVITEs moved on by ds_next_dst; "
+          f"{len(lost)} held calls lost on a, their "
           f"records {sorted({result.by_caller[c][0]['outcome'] for c in lost})}; a back in "
           f"the dispatcher {back_s:.1f} s after restart ({time.monotonic() - killed_at:.0f} s "
           "after the kill)")
