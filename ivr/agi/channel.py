@@ -4,7 +4,9 @@ Asterisk aborts a running command if another byte arrives (no pipelining), so
 every command waits for its reply before the next one is written. A caller
 hang-up shows up as ``result=-1``, a ``511`` dead-channel reply, a bare
 ``HANGUP`` line or the socket closing; every method turns all of them into one
-exception, :class:`ChannelHungUp`, so a session needs a single ``except``.
+exception, :class:`ChannelHungUp`, so a session needs a single ``except``. A socket
+closing with none of the others first is its subclass :class:`PeerVanished`: Asterisk
+went away with the call (the record says ``interrupted``, not ``abandoned``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,14 @@ _READ_SIZE: Final = 4096
 
 class ChannelHungUp(Exception):
     """The caller hung up or Asterisk closed the connection."""
+
+
+class PeerVanished(ChannelHungUp):
+    """The connection ended with no sign of a hang-up before it: Asterisk went away.
+
+    No ``HANGUP`` line, ``511`` or ``result=-1`` came first, so it was not the caller:
+    Asterisk crashed or was killed with the call.
+    """
 
 
 class ReplyTimeout(ChannelHungUp):
@@ -121,6 +131,8 @@ class AgiChannel:
         self._lock = asyncio.Lock()
         #: Set once Asterisk told us the caller is gone.
         self.hung_up = False
+        #: Set when the connection ended without a hang-up first (:class:`PeerVanished`).
+        self.vanished = False
         #: When set, each command appends the seconds since the previous reply (our turnaround).
         self._turnarounds = turnarounds
         self._last_reply_at = time.perf_counter()
@@ -132,12 +144,18 @@ class AgiChannel:
         try:
             data = await self._reader.read(_READ_SIZE)
         except (ConnectionError, OSError) as exc:
-            self.hung_up = True
-            raise ChannelHungUp(str(exc)) from exc
+            raise self._lost(str(exc)) from exc
         if not data:
-            self.hung_up = True
-            raise ChannelHungUp("Asterisk closed the AGI connection")
+            raise self._lost("Asterisk closed the AGI connection")
         self._accept(data)
+
+    def _lost(self, why: str) -> ChannelHungUp:
+        # With AGISIGHUP=yes (asterisk_conf/extensions.conf) Asterisk says HANGUP, and a
+        # running command returns -1, before it closes a hung-up caller's connection; a
+        # connection that simply ends means Asterisk is gone and the call with it.
+        self.vanished = not self.hung_up
+        self.hung_up = True
+        return PeerVanished(why) if self.vanished else ChannelHungUp(why)
 
     async def _next_reply(self) -> Reply:
         while not self._pending:

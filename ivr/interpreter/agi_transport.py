@@ -15,13 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
+from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp, PeerVanished
 from ivr.agi.protocol import LocalProtocolError
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, PlaybackDone
 from ivr.flows.keys import escape_keys
 from ivr.interpreter.agi_media import collect_digits, play, prompt_files, record
-from ivr.interpreter.transport import CallerGone, Line, TransportFailed
+from ivr.interpreter.transport import CallerGone, Line, LineLost, TransportFailed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,6 +52,8 @@ class SpeechResult(Protocol):
 def _agi_errors() -> Iterator[None]:
     try:
         yield
+    except PeerVanished as exc:
+        raise LineLost(str(exc)) from exc
     except ChannelHungUp as exc:
         raise CallerGone(str(exc)) from exc
     except (AgiCommandError, LocalProtocolError) as exc:
@@ -157,7 +159,8 @@ class AgiTransport:
                 pending.cancel()
             await asyncio.gather(task, hangup, return_exceptions=True)
         if hangup.done() and not hangup.cancelled() and hangup.exception() is None:
-            raise CallerGone(f"hung up during the {type(effect).__name__.lower()}")
+            gone = LineLost if self.channel.vanished else CallerGone
+            raise gone(f"hung up during the {type(effect).__name__.lower()}")
         return task.result()
 
 

@@ -31,7 +31,13 @@ from ivr.calls.store.base import CallStore
 from ivr.flows import effects as fx
 from ivr.flows.events import AdapterError, Event, Hangup, LookupDone, LookupFailed, QueueStatus
 from ivr.interpreter.lookup import HttpLookups, LookupBackend
-from ivr.interpreter.transport import CallerGone, CallStopped, Transport, TransportFailed
+from ivr.interpreter.transport import (
+    CallerGone,
+    CallStopped,
+    LineLost,
+    Transport,
+    TransportFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +155,11 @@ class CallSession:
                 if event is None:
                     break
                 effects = self.call.receive(event, self.deps.clock())
+        except LineLost:
+            # Asterisk vanished with the caller on the line: not the caller's doing, so the
+            # call is recorded as cut off where it was, as a restart does after our own crash.
+            await self._hung_up()
+            record.outcome = OutcomeKind.INTERRUPTED
         except CallerGone:
             await self._hung_up()
         except CallStopped:

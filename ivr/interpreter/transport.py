@@ -24,6 +24,10 @@ class CallerGone(Exception):
     """The caller hung up (or the line to them is gone)."""
 
 
+class LineLost(CallerGone):
+    """The line went away without the caller hanging up (the PBX itself vanished)."""
+
+
 class TransportFailed(Exception):
     """The line refused a command; ``__cause__`` is the transport's own error."""
 

@@ -145,3 +145,33 @@ async def test_hangup_during_lookup_cancels_it_and_is_abandoned_there(harness: H
         assert _our_tasks() == []
     await asyncio.sleep(0.05)
     assert _fds() == fds
+
+
+async def test_asterisk_vanishing_mid_prompt_is_interrupted_not_abandoned(
+    harness: Harness,
+) -> None:
+    # Asterisk killed while the prompt plays: the connection ends with no HANGUP and no
+    # result=-1 first. The caller did not give up; the call was cut off where it was.
+    peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.5")
+    await peer.expect("ANSWER")
+    command = await peer.command()
+    assert command[:2] == ["STREAM", "FILE"], command
+    await peer.close()
+    await _ended(harness, "100.5")
+    record = harness.store.calls["100.5"]
+    assert (record.outcome, record.outcome_node) == ("interrupted", "menu")
+
+
+async def test_asterisk_vanishing_during_a_lookup_is_interrupted_there(harness: Harness) -> None:
+    async with stalled_lookup() as started:
+        peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.6")
+        await _menu(peer, "200 result=51 endpos=800")
+        await peer.command()
+        await peer.reply("200 result=49 endpos=100")
+        for key in "234":
+            await peer.expect("WAIT", "FOR", "DIGIT", reply=f"200 result={ord(key)}")
+        await asyncio.wait_for(started.wait(), 5)
+        await peer.close()
+        await _ended(harness, "100.6")
+        record = harness.store.calls["100.6"]
+        assert (record.outcome, record.outcome_node) == ("interrupted", "fetch")

@@ -61,10 +61,20 @@ def engine_url(url: str) -> str:
     )
 
 
+#: PostgreSQL error codes a retry cures: class 08 (connection exceptions) and 57P01-57P03
+#: (shut down by an administrator or a crash, or not accepting connections yet). A restarting
+#: server answers "the database system is shutting down" (57P03), which the driver reports
+#: as a plain DBAPIError: taken for a permanent error, the write was dropped, and every later
+#: write of that call failed its foreign key (found by tests/cluster/test_faults.py).
+_PG_RETRY = ("08", "57P01", "57P02", "57P03")
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for failures a retry can cure: a locked or unreachable database, a dropped link."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if exc.connection_invalidated or (isinstance(code, str) and code.startswith(_PG_RETRY)):
+            return True
     return isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError)
 
 
