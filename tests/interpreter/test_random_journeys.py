@@ -10,21 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ivr.flows.flowset import FlowSet
 from ivr.flows.loader import load_flowset
 from tests.agi.helpers import FLOWS as SESSION_FLOWS
-from tests.flowsets import EXAMPLE
+from tests.flowsets import copy_example, demo_backend
 from tests.interpreter import transports
 from tests.interpreter.transports import over_fastagi, over_simulator
 
-FLOWSETS: dict[str, FlowSet] = {
-    "example": load_flowset(EXAMPLE),
-    "session": load_flowset(SESSION_FLOWS),
-}
+
+@pytest.fixture(scope="module")
+def flowsets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FlowSet]]:
+    """The shipped flows, their balance lookup sent to the demo backend on a free port."""
+    with demo_backend() as port:
+        example = copy_example(tmp_path_factory.mktemp("flows"), backend_port=port)
+        yield {"example": load_flowset(example), "session": load_flowset(SESSION_FLOWS)}
+
 JOURNEYS = [("example", "main"), ("example", "csat"), ("session", "main")]
 #: Mid-morning on a weekday (open), a Sunday night (closed), local time of the example.
 TIMES = [dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
@@ -43,9 +49,9 @@ word = st.one_of(typical, typical, keys)
 @given(journey=st.sampled_from(JOURNEYS), at=st.sampled_from(TIMES),
        words=st.lists(word, max_size=8))
 def test_the_simulator_and_fastagi_leave_the_same_record(
-    journey: tuple[str, str], at: dt.datetime, words: list[str]
+    flowsets: dict[str, FlowSet], journey: tuple[str, str], at: dt.datetime, words: list[str]
 ) -> None:
-    flowset, flow = FLOWSETS[journey[0]], journey[1]
+    flowset, flow = flowsets[journey[0]], journey[1]
 
     async def both() -> tuple[transports.Journey, transports.Journey]:
         return (await over_simulator(flowset, flow, words, at),

@@ -12,6 +12,7 @@ from pathlib import Path
 from ivr.bench.replay_calls import CLOSED, OPEN, SCRIPTS, make_call, records
 from ivr.flows.flowset import FlowSet
 from ivr.flows.loader import load_flowset
+from tests.flowsets import copy_example
 
 __all__ = ["CLOSED", "OPEN", "SCRIPTS", "SHIPPED", "changed", "make_call", "records", "shipped",
            "swap_3_and_4"]
@@ -27,13 +28,7 @@ def shipped() -> FlowSet:
 
 def changed(tmp: Path, edit: Callable[[str], str]) -> FlowSet:
     """The shipped flows with *edit* applied to flows.yaml (includes copied beside it)."""
-    (tmp / "flows").mkdir(exist_ok=True)
-    common = SHIPPED.parent / "flows" / "common.yaml"
-    (tmp / "flows" / "common.yaml").write_text(common.read_text(encoding="utf-8"),
-                                               encoding="utf-8")
-    path = tmp / "flows.yaml"
-    path.write_text(edit(SHIPPED.read_text(encoding="utf-8")), encoding="utf-8")
-    return load_flowset(path)
+    return load_flowset(copy_example(tmp, edit=edit))
 
 
 def swap_3_and_4(text: str) -> str:

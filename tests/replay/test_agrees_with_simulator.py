@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from aiohttp import web
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ivr.demo import backend
 from ivr.flows.flowset import FlowSet
 from ivr.flows.loader import load_flowset
 from ivr.replay.drive import replay
 from ivr.simulate.driver import run_flow, scripted
-from tests.interpreter.backend import free_port
-from tests.replay.calls import CLOSED, OPEN, changed
+from tests.flowsets import copy_example, demo_backend
+from tests.replay.calls import CLOSED, OPEN
 
 #: Why an unchanged flow may not replay a simulated call (the record cannot tell).
 DESIGNED = ("was refused in the recorded call",)
@@ -47,26 +43,9 @@ starts = st.sampled_from([[], [], ["1", "3", "123456#", "1", "4321#"],
 @pytest.fixture(scope="module")
 def flows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowSet]:
     """The shipped flows, their balance lookup sent to the demo backend on a free port."""
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(backend.make_app(), access_log=None)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    tmp = tmp_path_factory.mktemp("flows")
-    changed(tmp, lambda text: text)
-    common = tmp / "flows" / "common.yaml"
-    text = common.read_text(encoding="utf-8")
-    assert "http://127.0.0.1:8099/" in text
-    common.write_text(text.replace("http://127.0.0.1:8099/", f"http://127.0.0.1:{port}/"),
-                      encoding="utf-8")
-    try:
-        yield load_flowset(Path(tmp / "flows.yaml"))
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+    with demo_backend() as port:
+        tmp = tmp_path_factory.mktemp("flows")
+        yield load_flowset(copy_example(tmp, backend_port=port))
 
 
 @settings(max_examples=300, deadline=None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -15,7 +14,8 @@ import pytest
 from ivr.flows.loader import parse_flowset
 from ivr.simulate.driver import run_flow, scripted
 from tests.conftest import ROOT
-from tests.interpreter.backend import free_port, lookup_backend, lookup_flow
+from tests.flowsets import copy_example, free_port
+from tests.interpreter.backend import lookup_backend, lookup_flow
 
 
 @pytest.fixture
@@ -69,11 +69,7 @@ def test_the_terminal_view_and_the_json_say_why_the_balance_lookup_failed(
     # The shipped flows with the balance backend on a port nothing listens on (8099 may be
     # served by another test's demo backend).
     port = free_port()
-    shutil.copy(ROOT / "flows.yaml", tmp_path / "flows.yaml")
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    common = tmp_path / "flows" / "common.yaml"
-    common.write_text(common.read_text(encoding="utf-8").replace("127.0.0.1:8099",
-                                                                 f"127.0.0.1:{port}"))
+    copy_example(tmp_path, backend_port=port)
     inputs = ["-i", "1", "-i", "3", "-i", "123456", "-i", "1", "-i", "4321#"]
     shown = _simulate("--at", "2026-11-20T10:00-05:00", *inputs, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
