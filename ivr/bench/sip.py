@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import tempfile
 import time
@@ -33,7 +34,7 @@ from ivr.bench.sip_probe import (
     key_to_prompt_ms,
     queue_joins,
 )
-from ivr.bench.sip_report import Measured, print_report
+from ivr.bench.sip_report import LevelResult, print_report
 from ivr.bench.sip_stack import (
     FLOW,
     SANDBOX_ROOT,
@@ -44,7 +45,7 @@ from ivr.bench.sip_stack import (
     build_prompts,
     stored_calls,
 )
-from ivr.bench.sipp import Caller, LoadResult, sip_load, sipp_available
+from ivr.bench.sipp import Caller, sip_load, sipp_available
 from ivr.calls.query import CallSummary
 
 KEYS = "12"
@@ -78,19 +79,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workdir", type=Path, help="keep sipp and service files here")
 
 
-@dataclass(kw_only=True)
-class LevelResult(Measured):
-    """One stack at one level, one repetition."""
-
-    load: LoadResult
-
-    @property
-    def clean(self) -> bool:
-        """No failed call, every caller with the right outcome and in the queue."""
-        n = self.load.attempted
-        return n > 0 and self.load.failed == 0 and self.right == n and self.in_queue == n
-
-
 @dataclass(frozen=True)
 class Plan:
     """What every caller does and how hard the levels push."""
@@ -117,7 +105,7 @@ async def run_level(asterisk: Asterisk, stack: str, level: int, plan: Plan, work
     number = "*native" if stack == "native" else "1000"
     caller = Caller(agi_url=service.agi_url if service else "", flow=FLOW, keys=KEYS,
                     first_ms=plan.caller.first_ms, gap_ms=plan.caller.gap_ms,
-                    hold_ms=plan.caller.hold_ms, caller=prefix)
+                    hold_ms=plan.caller.hold_ms, caller=f"{prefix}[call_number]")
     calls = max(level, round(level * plan.calls_per_slot))
     rate = plan.rate or level / (plan.call_s + 0.5)
     load = await sip_load(workdir, caller, number, calls, level, rate,
@@ -197,9 +185,10 @@ async def bench(args: argparse.Namespace) -> list[LevelResult]:
                                                      workdir / f"{stack}-{level}-{rep}",
                                                      prefix, service, dtmf_log)
                             results.append(result)
+                            # Other work on the box skews the CPU figures: show how busy it was.
                             print(f"  {stack:6} {level:4} at once: {result.load.attempted} "
-                                  f"calls, {result.load.failed} failed, {result.right} right",
-                                  flush=True)
+                                  f"calls, {result.load.failed} failed, {result.right} right; "
+                                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
                     finally:
                         if service:
                             service.stop()

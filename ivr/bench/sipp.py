@@ -74,8 +74,8 @@ class Caller:
     first_ms: int = 2000
     gap_ms: int = 1200
     hold_ms: int = 3000
-    #: The caller number, before sipp's call number (1, 2, …) is appended.
-    caller: str = "021234567"
+    #: The caller number; sipp replaces ``[call_number]`` in it with the call's (1, 2, …).
+    caller: str = "0212345678"
 
 
 def scenario(caller: Caller, pcap: Path) -> str:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.bench.sip import LevelResult, add_arguments, bench
-from ivr.bench.sip_report import print_report
+from ivr.bench.sip import add_arguments, bench
+from ivr.bench.sip_report import LevelResult, print_report
 from ivr.bench.sipp import sipp_available
 from tests.asterisk.fixtures import Sandbox
 from tests.conftest import ROOT, need
