@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import tempfile
 import time
 from dataclasses import dataclass
@@ -55,8 +56,8 @@ STACKS = ("native", "ivr")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``ivr bench sip``."""
-    parser.add_argument("--levels", default="25,50,100,200",
-                        help="calls at once, comma-separated (default: 25,50,100,200)")
+    parser.add_argument("--levels", default="50,100,200,400",
+                        help="calls at once, comma-separated (default: 50,100,200,400)")
     parser.add_argument("--repetitions", type=int, default=1, help="runs of every level")
     parser.add_argument("--calls-per-slot", type=float, default=2.0,
                         help="calls placed per level, as a multiple of the level")
@@ -154,7 +155,12 @@ async def bench(args: argparse.Namespace) -> list[LevelResult]:
     levels = [int(v) for v in args.levels.split(",") if v.strip()]
     stacks = [s for s in STACKS if s in args.stacks.split(",")]
     asterisk = Asterisk(args.asterisk_root, args.instance)
-    for note in asterisk.check_ready(max(levels)):
+    notes = asterisk.check_ready(max(levels))
+    files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if files != resource.RLIM_INFINITY and files < 4 * max(levels):
+        notes.append(f"ulimit -n is {files}: sipp may run out of sockets above {files // 4} "
+                     "calls at once")
+    for note in notes:
         print(f"note: {note}")
     recordings = args.recordings.resolve()
     asterisk.set_native_prompts(build_prompts(recordings))
