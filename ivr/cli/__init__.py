@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "callbacks": ("ivr.cli.callbacks", "list or show callback requests"),
     "users": ("ivr.cli.users", "manage dashboard users"),
     "dashboard": ("ivr.cli.dashboard", "run the supervisor dashboard"),
-    "bench": ("ivr.cli.bench", "run benchmarks (agi, asr, engine)"),
+    "bench": ("ivr.cli.bench", "run benchmarks (agi, sip, asr, engine, replay)"),
 }
 
 

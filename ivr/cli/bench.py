@@ -9,6 +9,7 @@ from typing import Protocol, cast
 
 BENCHES: dict[str, str] = {
     "agi": "FastAGI service vs a bare asyncio responder: calls/s, turnaround, memory",
+    "sip": "real SIP callers (sipp) through Asterisk: the IVR vs the same menu in dialplan",
     "asr": "Vosk real-time factor and streams per core",
     "engine": "flow engine steps per second",
     "replay": "replaying 10,000 stored calls through a flows file: seconds, calls/s",

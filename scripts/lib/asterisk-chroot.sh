@@ -112,13 +112,15 @@ secret_of() {
 }
 
 # asterisk_conf/manager.conf with the AMI secrets, into $1 (default: the chroot's
-# /etc/asterisk/manager.conf); $2, when given, replaces the address AMI binds to.
+# /etc/asterisk/manager.conf); $2 and $3, when given, replace the address and port AMI
+# binds to.
 install_manager_conf() {
-  local dest="${1:-$ROOT/etc/asterisk/manager.conf}" bind="${2:-}"
+  local dest="${1:-$ROOT/etc/asterisk/manager.conf}" bind="${2:-}" port="${3:-}"
   make_secrets
   # Each user's secret goes right under its [section] header (the shipped file has none).
-  awk -v ivr="$(secret_of ivr)" -v test="$(secret_of ivr-test)" -v bind="$bind" '
+  awk -v ivr="$(secret_of ivr)" -v test="$(secret_of ivr-test)" -v bind="$bind" -v port="$port" '
       bind != "" && $1 == "bindaddr" { print "bindaddr = " bind; next }
+      port != "" && $1 == "port" && $2 == "=" { print "port = " port; next }
       { print }
       $0 == "[ivr]" { print "secret = " ivr }
       $0 == "[ivr-test]" { print "secret = " test }' \

@@ -14,10 +14,10 @@ import pytest
 
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
+from ivr.bench.sipp import sip_call, sipp_available
 from tests.agi.helpers import stalled_lookup
 from tests.agi.live import Running, originate
 from tests.asterisk.fixtures import AmiObserver, Sandbox, eventually
-from tests.asterisk.sipp import sip_call, sipp_available
 from tests.conftest import need
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]

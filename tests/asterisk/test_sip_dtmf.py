@@ -9,8 +9,8 @@ import pytest
 
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
+from ivr.bench.sipp import sip_call, sipp_available
 from tests.asterisk.fixtures import AmiObserver, Sandbox
-from tests.asterisk.sipp import sip_call, sipp_available
 from tests.conftest import need
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
