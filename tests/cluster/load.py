@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.asterisk.sipp import _free_udp_port, dtmf_pcap
+from ivr.bench.sipp import dtmf_pcap, free_udp_port
 
 SCENARIO = Path(__file__).with_name("sipp") / "caller.xml"
 #: Kamailio, the cluster's SIP front door (scripts/cluster).
@@ -78,7 +78,7 @@ async def run_group(workdir: Path, group: Group) -> GroupRun:
     process = await asyncio.create_subprocess_exec(
         "sipp", FRONT_DOOR, "-sf", str(path), "-s", "1000", "-m", str(group.calls),
         "-l", str(group.calls), "-r", str(group.rate), "-i", "127.0.0.1",
-        "-p", str(_free_udp_port()), "-mp", str(_free_udp_port() & ~1),
+        "-p", str(free_udp_port()), "-mp", str(free_udp_port() & ~1),
         "-timeout", "180s", "-nostdin", "-trace_err", "-error_file", str(errors),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=workdir,
     )
