@@ -6,6 +6,7 @@ replay`` measures on): engine-made, as a live call would have stored them.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,10 +28,7 @@ def shipped() -> FlowSet:
 
 def changed(tmp: Path, edit: Callable[[str], str]) -> FlowSet:
     """The shipped flows with *edit* applied to flows.yaml (includes copied beside it)."""
-    (tmp / "flows").mkdir(exist_ok=True)
-    common = SHIPPED.parent / "flows" / "common.yaml"
-    (tmp / "flows" / "common.yaml").write_text(common.read_text(encoding="utf-8"),
-                                               encoding="utf-8")
+    shutil.copytree(SHIPPED.parent / "flows", tmp / "flows", dirs_exist_ok=True)
     path = tmp / "flows.yaml"
     path.write_text(edit(SHIPPED.read_text(encoding="utf-8")), encoding="utf-8")
     return load_flowset(path)
