@@ -51,6 +51,12 @@ def leg_ids(request: CallbackRequest) -> tuple[str, str]:
     return f"{LEG_PREFIX}{short}-{request.attempts}", f"cbo-{short}-{request.attempts}"
 
 
+async def finish_all(tasks: set[asyncio.Task[None]]) -> None:
+    """Wait for *tasks*, and for those they start meanwhile, until none is left."""
+    while tasks:
+        await asyncio.gather(*list(tasks), return_exceptions=True)
+
+
 class Dispatcher:
     """Dials due callback requests; several instances may share one PostgreSQL store."""
 
@@ -80,6 +86,15 @@ class Dispatcher:
             task.cancel()
         await asyncio.gather(*self._tasks, *([self._runner] if self._runner else []),
                              return_exceptions=True)
+
+    @property
+    def busy(self) -> bool:
+        """True while attempts (or AMI event handling) it started are under way."""
+        return bool(self._tasks)
+
+    async def settled(self) -> None:
+        """Wait until the attempts and event handling under way have finished."""
+        await finish_all(self._tasks)
 
     async def _run(self) -> None:
         while True:

@@ -41,6 +41,13 @@ def _clock(seconds: Any) -> str:
 
 
 def _lookup(d: dict[str, Any]) -> str:
+    if "queue" in d and "url" not in d:
+        # A queue node's check of AMI's live state before offering a callback.
+        wait = d.get("wait_s")
+        waits = f"{int(wait) // 60}:{int(wait) % 60:02d}" if wait is not None else "unknown"
+        free = d.get("available")
+        return (f"checked queue {d['queue']}: {'?' if free is None else free} agent(s) free, "
+                f"estimated wait {waits}")
     result = "answered" if d.get("ok") else "failed"
     status = f" (HTTP {d['status']})" if d.get("status") else ""
     return f"looked up {d.get('url')}: {result}{status} in {d.get('latency_ms', '?')} ms"

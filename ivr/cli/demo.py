@@ -8,6 +8,7 @@ import contextlib
 import logging
 import secrets
 import socket
+import time
 from pathlib import Path
 
 from ivr.config import Config, load_config
@@ -39,7 +40,10 @@ async def _main(args: argparse.Namespace) -> int:
     config.agi.port = _free_port()
     print(f"ivr demo: flows {config.flows.path}, store {redact_url(config.store.url)}")
     print("placing demo calls over FastAGI (the first run also synthesises prompt audio)…")
+    started = time.monotonic()
     result = await place_demo_calls(config)
+    print(f"{result.calls} calls in {time.monotonic() - started:.1f} s, loading the Korean "
+          f"speech model included (the callers' words: {result.voice_s:.1f} s of synthesis)")
     try:
         if args.exit:
             return 0

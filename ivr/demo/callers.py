@@ -1,28 +1,26 @@
 """Scripted callers for the demo: each one dials the service over real FastAGI.
 
-They play Asterisk's part with :func:`ivr.bench.agi_peer.answer` (one key per
-``WAIT FOR DIGIT``, keys that barge into ``STREAM FILE``), and for
-``RECORD FILE`` they leave a real spoken message where Asterisk would, so the
-dashboard has a voicemail to play.
+Each plays Asterisk's part on its line (:mod:`ivr.demo.line`): keys, Korean words
+at speech questions (recognised by the service, :mod:`ivr.demo.voice`), a spoken
+voicemail. The script also says what the demo's telephony reports around a call:
+how its queue call ended (:mod:`ivr.demo.queue`), how busy the queue looked, and
+how the callee answers a callback (:mod:`ivr.demo.callbacks`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import logging
-import shutil
-import subprocess
-import wave
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from ivr.agi.protocol import encode_request, split_like_asterisk
-from ivr.bench.agi_peer import CallScript, answer
-from ivr.demo.queue import QueueEnd
+from ivr.bench.agi_peer import CallScript
+from ivr.demo.line import Conversation, agi_header, converse
+from ivr.demo.queue import Callee, QueueEnd
+from ivr.flows.events import QueueStatus
 
-log = logging.getLogger(__name__)
+#: The queue board a caller sees when every sales agent is busy: a callback is offered.
+SALES_BUSY = (QueueStatus("sales", logged_in=2, available=0, callers=4, longest_hold_s=260,
+                          estimated_wait_s=420),)
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,12 @@ class DemoCall:
     today: bool = False
     #: For a call the IVR hands to a queue: how the queue call ended (ivr.demo.queue).
     queue_end: QueueEnd | None = None
+    #: Korean phrases said at the call's speech questions, in order (recognised by the service).
+    says: tuple[str, ...] = ()
+    #: What the queue board shows during the call (AMI's live state; none: figures unknown).
+    board: tuple[QueueStatus, ...] = ()
+    #: For a caller who asks to be called back: how the callback goes.
+    callee: Callee | None = None
 
 
 #: A small day at Harbor Telecom (see flows.yaml): every outcome appears at least once.
@@ -73,6 +77,27 @@ SCRIPT: tuple[DemoCall, ...] = (
              description="hangs up during the main menu"),
     DemoCall("main", "1", "+15550109", dt.timedelta(hours=3), local_hour=21,
              description="after hours, leaves a voicemail"),
+    # The Korean line (flows/korean.yaml): the words are spoken by espeak-ng over a phone line
+    # and heard by the packaged Vosk model; what it hears decides each call's path.
+    DemoCall("korean", "", "+15550111", dt.timedelta(minutes=55), today=True,
+             says=("요금이요",), description="Korean, says 요금이요 (billing); answered after 25 s",
+             queue_end=QueueEnd(25, "Agent Bruno", 180)),
+    DemoCall("korean", "", "+15550112", dt.timedelta(minutes=48), today=True,
+             says=("내일 다시 전화할게요", "가입하고 싶어요"),
+             description="Korean, off-menu words first, then 가입하고 싶어요 (sales); "
+                         "gives up after 70 s", queue_end=QueueEnd(70)),
+    DemoCall("korean", "", "+15550113", dt.timedelta(minutes=40), today=True,
+             says=("해지", "네"),
+             description="Korean, says 해지 (cancel), answers 네 if asked to confirm; "
+                         "answered after 15 s", queue_end=QueueEnd(15, "Agent Bruno", 420)),
+    DemoCall("korean", "1", "+15550114", dt.timedelta(minutes=30), today=True,
+             says=("가입",), board=SALES_BUSY, callee=Callee("Agent Alice", 20),
+             description="Korean, says 가입 (sales); all agents busy, presses 1 for a callback; "
+                         "called back, connected to an agent"),
+    DemoCall("korean", "1", "+15550115", dt.timedelta(minutes=20), today=True,
+             says=("인터넷 가입", "네"), board=SALES_BUSY, callee=Callee(answers=False),
+             description="Korean, says 인터넷 가입 (sales); presses 1 for a callback; "
+                         "called back, no answer: still pending"),
     DemoCall("csat", "5", "+15550103", dt.timedelta(minutes=2), today=True,
              description="survey after an agent call: 5"),
     DemoCall("csat", "3", "+15550101", dt.timedelta(minutes=1), today=True,
@@ -80,33 +105,11 @@ SCRIPT: tuple[DemoCall, ...] = (
 )
 
 
-async def place_call(host: str, port: int, n: int, call: DemoCall) -> int:
-    """Run one scripted call to its end over FastAGI; return the number of commands."""
-    reader, writer = await asyncio.open_connection(host, port)
-    script = CallScript(list(call.keys), call.hangup_at)
-    count = 0
-    try:
-        writer.write(_header(call, n))
-        while line := await asyncio.wait_for(reader.readline(), 60):
-            count += 1
-            words = split_like_asterisk(line.decode("utf-8", "replace"))
-            if script.hangup_at is not None and count >= script.hangup_at:
-                # As Asterisk does: the running command fails, HANGUP, then a dead channel.
-                reply = "200 result=-1\nHANGUP" if count == script.hangup_at else "511 dead"
-            else:
-                reply = answer(words, script)
-                if words[:2] == ["RECORD", "FILE"] and len(words) > 2:
-                    frames = await asyncio.to_thread(_leave_message, Path(f"{words[2]}.wav"))
-                    if frames is not None:
-                        # As Asterisk does: endpos is where the file ends, in samples, so
-                        # the journey's length is the one the player shows.
-                        reply = f"200 result=0 (timeout) endpos={frames}"
-            writer.write(reply.encode() + b"\n")
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-    return count
+async def place_call(host: str, port: int, n: int, call: DemoCall,
+                     voice: Sequence[bytes] = ()) -> Conversation:
+    """Run one scripted call to its end over FastAGI; *voice* is what it says at speech turns."""
+    return await converse(host, port, _header(call, n), CallScript(list(call.keys),
+                                                                   call.hangup_at), voice)
 
 
 def uniqueid(n: int) -> str:
@@ -115,37 +118,6 @@ def uniqueid(n: int) -> str:
 
 
 def _header(call: DemoCall, n: int) -> bytes:
-    env = {
-        "network": "yes", "network_script": call.flow,
-        "request": f"agi://127.0.0.1/{call.flow}", "channel": f"PJSIP/demo-{n:08x}",
-        "language": "en", "type": "PJSIP", "uniqueid": uniqueid(n), "version": "22.0.0",
-        "callerid": call.caller, "calleridname": "Demo caller", "dnid": "5550100",
-        "context": "ivr-inbound", "extension": "s", "priority": "2",
-    }
-    return encode_request(env)
+    return agi_header(call.flow, uniqueid(n), f"PJSIP/demo-{n:08x}", call.caller)
 
 
-def _leave_message(target: Path) -> int | None:
-    """Speak a short message into *target* (8 kHz WAV), standing in for the caller's voice.
-
-    Returns the message's length in samples, or None when no message could be made.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    espeak = shutil.which("espeak-ng")
-    text = "Hi, this is Sam from Elm Street. My internet has been down since this morning. " \
-           "Please call me back."
-    if espeak is None:
-        log.warning("espeak-ng missing: the demo voicemail stays silent")
-        return None
-    raw = target.with_suffix(".raw.wav")
-    subprocess.run([espeak, "-w", str(raw), text], check=True, capture_output=True)
-    sox = shutil.which("sox")
-    if sox:
-        subprocess.run([sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(target)],
-                       check=True, capture_output=True)
-        raw.unlink()
-    else:
-        raw.replace(target)
-    with wave.open(str(target), "rb") as message:
-        # In 8 kHz samples, as Asterisk counts endpos (espeak writes 22 kHz when sox is missing).
-        return round(message.getnframes() * 8000 / message.getframerate())

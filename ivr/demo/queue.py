@@ -44,3 +44,16 @@ async def settle(store: CallStore, uniqueid: str, end: QueueEnd, at: dt.datetime
     await store.after_ivr(result.call_id, result.status, at, agent=result.agent,
                           wait_s=result.wait_s, talk_s=end.talk_s if end.agent else None)
     return result.status
+
+
+@dataclass(frozen=True)
+class Callee:
+    """How a demo caller answers the callback they asked for.
+
+    *answers*: picks up and presses 1; then *agent* answers after *wait_s* in the queue.
+    Otherwise the phone rings out (Asterisk's ``OriginateResponse`` reason 3, no answer).
+    """
+
+    agent: str | None = None
+    wait_s: float = 0.0
+    answers: bool = True

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from ivr.agi.channel import AgiChannel, AgiCommandError
+from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
 from ivr.config import SpeechConfig
 from ivr.flows.effects import DigitSpec, Gather
 from ivr.flows.keys import escape_keys
@@ -59,6 +59,10 @@ class SpeechTurns:
                 turn = await gather(effect, channel.exec_app, files, self.service)
                 return turn.with_evidence()
             except (AudioSocketUnavailable, AgiCommandError) as exc:
+                if channel.hung_up:
+                    # The caller left before Asterisk connected: AudioSocket is fine, and
+                    # must stay on for every later call (found by the demo's callers).
+                    raise ChannelHungUp("hung up before AudioSocket connected") from exc
                 self.streaming = False
                 log.warning("AudioSocket unavailable (%s); speech falls back to RECORD FILE", exc)
         return await self._record_turn(effect, channel, files)

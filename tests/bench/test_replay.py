@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,7 @@ def test_the_text_names_the_calls_the_times_and_the_statuses() -> None:
 
 def test_json_against_a_changed_file_counts_what_changed(tmp_path: Path) -> None:
     folder = tmp_path
-    (folder / "flows").mkdir()
-    (folder / "flows" / "common.yaml").write_text(
-        (ROOT / "flows" / "common.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(ROOT / "flows", folder / "flows")  # the included files
     swapped = folder / "swapped.yaml"
     swapped.write_text(swap_3_and_4(SHIPPED.read_text(encoding="utf-8")), encoding="utf-8")
     data = json.loads(_bench("--calls", str(len(SCRIPTS)), "--against", str(swapped),

@@ -53,3 +53,13 @@ def test_callback_entries_read_as_sentences_in_the_journey() -> None:
     entry = TimelineEntry(T0, "callback", None, {"step": "retry", "attempt": 1,
                                                  "note": "no_answer"})
     assert describe(entry) == "callback retry (attempt 1): no_answer"
+
+
+def test_a_queue_check_reads_as_one_not_as_an_http_lookup() -> None:
+    # What a queue node with a callback offer notes before offering it (ivr.flows.steps.queue).
+    entry = TimelineEntry(T0, "lookup", "sales_queue",
+                          {"queue": "sales", "available": 0, "wait_s": 420})
+    assert describe(entry) == "checked queue sales: 0 agent(s) free, estimated wait 7:00"
+    unknown = TimelineEntry(T0, "lookup", "sales_queue",
+                            {"queue": "sales", "available": None, "wait_s": None})
+    assert describe(unknown) == "checked queue sales: ? agent(s) free, estimated wait unknown"

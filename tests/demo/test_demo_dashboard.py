@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from ivr.demo.callers import SCRIPT
 from tests.demo.config import demo_config
 
 
@@ -41,7 +42,7 @@ def test_demo_places_calls_and_serves_them_in_the_dashboard(tmp_path: Path) -> N
             output += line
         login = re.search(r"login: (\S+) / (\S+)", output)
         assert login is not None, output
-        assert output.count("  call ") == 11
+        assert output.count("  call ") == len(SCRIPT)
 
         http = requests.Session()
         base = f"http://127.0.0.1:{port}"
@@ -53,7 +54,7 @@ def test_demo_places_calls_and_serves_them_in_the_dashboard(tmp_path: Path) -> N
             "csrf_token": token.group(1), "next": "/calls"})
         assert done.url.endswith("/calls")
         calls = re.findall(r'href="/calls/(demo\.\d+)"', done.text)
-        assert sorted(calls) == sorted(f"demo.{n}" for n in range(11))
+        assert sorted(calls) == sorted(f"demo.{n}" for n in range(len(SCRIPT)))
         voicemail = http.get(f"{base}/calls?outcome=voicemail", timeout=10).text
         (call_id,) = re.findall(r'href="/calls/(demo\.\d+)"', voicemail)
         audio = http.get(f"{base}/calls/{call_id}/recording.wav", timeout=10)
@@ -67,7 +68,16 @@ def test_demo_places_calls_and_serves_them_in_the_dashboard(tmp_path: Path) -> N
         today = http.get(f"{base}/metrics?days=1", timeout=10).text
         counted = re.search(r"\): (\d+) calls, (\d+) finished", today)
         assert counted is not None, today
-        assert int(counted.group(1)) >= 2
+        assert int(counted.group(1)) >= sum(call.today for call in SCRIPT)
+        # A Korean caller's journey shows what the recogniser heard, with its evidence.
+        korean = next(n for n, call in enumerate(SCRIPT) if call.says)
+        page = http.get(f"{base}/calls/demo.{korean}", timeout=10).text
+        for shown in ("What the caller said", "% sure", "N-best"):
+            assert shown in page, page
+        # The callbacks page lists the callback made and the one still to make.
+        made = http.get(f"{base}/callbacks", timeout=10).text
+        for status in ("connected", "pending"):
+            assert status in made, made
     finally:
         demo.terminate()
         demo.wait(30)
