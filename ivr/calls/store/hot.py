@@ -71,6 +71,7 @@ class SqliteHot:
         self._path = path
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         self._conn: sqlite3.Connection | None = None
+        self._closed = False
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -104,7 +105,11 @@ class SqliteHot:
         await loop.run_in_executor(self._thread, self._transaction, list(unknown), plan)
 
     async def close(self) -> None:
-        """Close the connection in its thread, then the thread."""
+        """Close the connection in its thread, then the thread (a second close does nothing)."""
+        if self._closed:
+            return
+        self._closed = True
+
         def shut() -> None:
             if self._conn is not None:
                 self._conn.close()
