@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from ivr.ami.events import EVENT_CLASSES, WANTED
 from ivr.ami.messages import (
     AmiError,
     AmiProtocolError,
@@ -106,6 +107,8 @@ class AmiClient:
         self.after_ivr = AfterIvr()
         self.connected = asyncio.Event()
         self.listeners: list[EventListener] = []
+        #: Events received, by lower-cased name (what the filters let through).
+        self.events_seen: Counter[str] = Counter()
         #: Successful logins so far (a reconnect increments it).
         self.logins = 0
         self.awaiting_actions: deque[Any] = deque()
@@ -192,7 +195,8 @@ class AmiClient:
         protocol.log = log
         self._protocol = protocol
         login = await self._send(
-            action("Login", Username=self._username, Secret=self._secret, Events="on")
+            action("Login", Username=self._username, Secret=self._secret,
+                   Events=EVENT_CLASSES)
         )
         if not getattr(login, "success", False):
             raise AmiAuthError(
@@ -305,7 +309,11 @@ class AmiClient:
     def dispatch(self, message: Any) -> None:
         """Handle one unsolicited event."""
         fields = fields_from(message)
-        if fields.get("event", "").lower() == "fullybooted":
+        kind = fields.get("event", "").lower()
+        self.events_seen[kind] += 1
+        if kind not in WANTED:
+            return  # a site whose manager.conf lacks the service's event filters
+        if kind == "fullybooted":
             self._booted.set()
         self.board.apply(fields)
         result = self.after_ivr.apply(fields)

@@ -69,9 +69,18 @@ def header(script_name: str, n: int) -> bytes:
     })
 
 
+#: Commands during which a real caller listens or thinks (paced by ``pace_s``).
+_PACED = ("STREAM FILE", "CONTROL STREAM", "WAIT FOR DIGIT", "GET DATA", "RECORD FILE")
+
+
 async def one_call(host: str, port: int, script_name: str, n: int, script: CallScript,
-                   stats: PeerStats) -> None:
-    """Run one call to its end (the service closes the socket when the flow is done)."""
+                   stats: PeerStats, pace_s: float = 0.0) -> None:
+    """Run one call to its end (the service closes the socket when the flow is done).
+
+    With *pace_s*, each prompt or wait lasts that long before its reply, as a
+    played prompt does: calls then overlap the way a deployment's do, and the
+    store's group commit sees as few writes per commit as it would there.
+    """
     reader, writer = await asyncio.open_connection(host, port)
     hung_up = False
     try:
@@ -95,6 +104,8 @@ async def one_call(host: str, port: int, script_name: str, n: int, script: CallS
                 else:
                     writer.write(b"511 Command Not Permitted on a dead channel\n")
                 continue
+            if pace_s and " ".join(words[:2]).upper().startswith(_PACED):
+                await asyncio.sleep(pace_s * random.uniform(0.5, 1.5))
             reply = answer(words, script)
             if reply.startswith("510"):
                 stats.errors.append(f"call {n}: unknown command {words[:3]}")
@@ -123,6 +134,7 @@ async def run_calls(
     keys: str,
     hangup_ratio: float,
     seed: int = 1,
+    pace_s: float = 0.0,
 ) -> PeerStats:
     """Drive *calls* calls with *concurrency* open at once; return the totals."""
     rng = random.Random(seed)
@@ -132,7 +144,8 @@ async def run_calls(
     async def worker() -> None:
         for n in numbers:
             hangup_at = rng.randint(1, 6) if rng.random() < hangup_ratio else None
-            await one_call(host, port, script_name, n, CallScript(list(keys), hangup_at), stats)
+            await one_call(host, port, script_name, n, CallScript(list(keys), hangup_at), stats,
+                           pace_s)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return stats

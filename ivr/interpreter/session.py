@@ -13,6 +13,7 @@ and what answers lookups and queue checks (:class:`SessionDeps`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -145,7 +146,11 @@ class CallSession:
         """Run the call to its end and return the finished record."""
         record = self.call.record
         effects = self.call.start(self.deps.clock())  # stamps started_at before the first write
-        await self._store("begin", lambda store: store.begin(record))
+        # The call's row and its first steps are handed over together (begin first: tasks
+        # start in order), so they share one commit: one transaction fewer per call, and
+        # still on disk before the caller hears anything.
+        await asyncio.gather(self._store("begin", lambda store: store.begin(record)),
+                             self._flush())
         try:
             while True:
                 # Stored before the effects run, so a crash while the caller listens

@@ -12,8 +12,9 @@ record mode, with one warning, instead of failing the call.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
@@ -38,14 +39,44 @@ class SpeechTurns:
         self.config = config
         self.paths = paths or RecordPaths.from_config(config)
         self.streaming = config.audio == "audiosocket"
+        self._loading: set[asyncio.Task[tuple[str, ...]]] = set()
 
     async def start(self) -> None:
-        """Listen for AudioSocket and load every model now, so no caller waits for a load."""
+        """Listen for AudioSocket (models load when flows need them: :meth:`prepare`)."""
         await self.service.server.start()
-        await self.service.warm_up()
+
+    def prepare(self, languages: Iterable[str]) -> None:
+        """Load the models of *languages* in the background, so no caller waits for a load.
+
+        Called with the languages the loaded flows listen in; a model no flow needs
+        is never loaded (a Korean model alone holds ~500 MiB). A turn in a language
+        not prepared still works: its model loads on that first turn.
+        """
+        wanted = [lang for lang in languages if self.hears(lang)
+                  or self.hears(lang.split("-")[0].split("_")[0].lower())]
+        if not wanted:
+            return
+        task = asyncio.get_running_loop().create_task(self._load(wanted), name="speech-models")
+        self._loading.add(task)
+        task.add_done_callback(self._loading.discard)
+
+    async def _load(self, languages: list[str]) -> tuple[str, ...]:
+        try:
+            loaded = await self.service.warm_up(languages)
+        except Exception:
+            log.exception("speech models for %s failed to load; speech turns in those "
+                          "languages will try again", ", ".join(languages))
+            return ()
+        log.info("speech models loaded for %s", ", ".join(loaded) or "no language")
+        return loaded
+
+    async def loaded(self) -> None:
+        """Wait for the loads :meth:`prepare` started (tests, and a clean shutdown)."""
+        await asyncio.gather(*self._loading, return_exceptions=True)
 
     async def close(self) -> None:
-        """Stop listening for AudioSocket."""
+        """Stop listening for AudioSocket (a model still loading finishes in its thread)."""
+        await self.loaded()
         await self.service.server.close()
 
     def hears(self, language: str) -> bool:

@@ -33,6 +33,8 @@ class FlowsHolder:
         self.rejected: list[str] = []
         self._stamp = self._fingerprint()
         self._pending: set[asyncio.Task[bool]] = set()
+        #: Told of each new version once it is current (the service loads its speech models).
+        self.on_swap: Callable[[FlowSet], None] | None = None
 
     def _fingerprint(self) -> Stamp:
         return files_stamp(self.path, self.current.sources)
@@ -76,6 +78,8 @@ class FlowsHolder:
             return False
         old, self.current = self.current.version, fresh
         log.warning("flows reloaded: version %s -> %s", old, fresh.version)
+        if self.on_swap is not None:
+            self.on_swap(fresh)
         return True
 
     def changed(self) -> bool:

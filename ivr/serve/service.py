@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from ivr.callbacks.service import Callbacks
 from ivr.calls.store.base import CallStore
 from ivr.config import AgiConfig, Config
 from ivr.flows.flowset import FlowSet
+from ivr.flows.listening import speech_languages
 from ivr.interpreter.agi_transport import AgiTransport, SpeechTurn, flow_variables
 from ivr.interpreter.session import CallSession, EngineCall, SessionDeps
 from ivr.live.agents import AgentRings
@@ -59,7 +60,10 @@ class LiveSpeech(SpeechTurn, Protocol):
     """Speech turns with their AudioSocket listener and models (``SpeechTurns``)."""
 
     async def start(self) -> None:
-        """Listen for AudioSocket and load every model before the first call."""
+        """Listen for AudioSocket."""
+
+    def prepare(self, languages: Iterable[str]) -> None:
+        """Load, in the background, the models of the languages the flows listen in."""
 
     async def close(self) -> None:
         """Stop listening for AudioSocket."""
@@ -156,6 +160,12 @@ class IvrService:
                        queue_figures(self.ami.board) if self.ami is not None else {},
                        self.rings.rings() if fresh else ())
 
+    def _prepare_speech(self, flowset: FlowSet) -> None:
+        # A reload may add a language that listens; its model loads before its first caller.
+        if self.speech is not None:
+            with contextlib.suppress(RuntimeError):  # a blocking reload outside the loop
+                self.speech.prepare(speech_languages(flowset))
+
     def _on_ami_event(self, fields: Mapping[str, str]) -> None:
         if self.rings.apply(fields, self.deps.clock()) and self.live is not None:
             self.live.poke()  # the agent's page should show the caller within a second
@@ -190,6 +200,8 @@ class IvrService:
         if self.speech is not None:
             await self.speech.start()
             stack.push_async_callback(self.speech.close)
+            self.speech.prepare(speech_languages(self.flows.current))
+            self.flows.on_swap = self._prepare_speech
         if self.ami is not None:
             await self.ami.start()
             stack.push_async_callback(self.ami.close)

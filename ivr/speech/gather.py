@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import uuid as uuid_mod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,12 +73,22 @@ class SpeechService:
         server = AudioSocketServer(config.audiosocket_host, config.audiosocket_port)
         return cls(server, shared_registry(config.models, config.models_dir), host, port)
 
-    async def warm_up(self) -> tuple[str, ...]:
-        """Load every configured model now (off the loop), so no caller waits for a load."""
+    async def warm_up(self, languages: Iterable[str] | None = None) -> tuple[str, ...]:
+        """Load the models of *languages* (default: every configured one) off the loop.
+
+        Returns the languages loaded; one without a model is skipped (its turns will
+        say so). A model already loaded is not loaded again.
+        """
         loop = asyncio.get_running_loop()
-        for language in self.models.languages:
-            await loop.run_in_executor(recognition_pool(), self.models.get, language)
-        return self.models.languages
+        wanted = self.models.languages if languages is None else tuple(sorted(languages))
+        loaded = []
+        for language in wanted:
+            try:
+                await loop.run_in_executor(recognition_pool(), _model_for, self.models, language)
+            except ModelNotConfigured:
+                continue
+            loaded.append(language)
+        return tuple(loaded)
 
     @property
     def address(self) -> str:

@@ -64,6 +64,9 @@ async def ivr_service(rig: Rig) -> AsyncIterator[Service]:
     speech = SpeechTurns(SpeechService.from_config(config.speech), config.speech)
     service = IvrService(config, load_flowset, MakeCall(make), speech=speech)
     await service.start()
+    # The Korean model loads in the background once the flows are loaded; the caller's
+    # timing below assumes it is ready, as it is for every caller after the first seconds.
+    await speech.loaded()
     yield Service(service, calls)
     await service.close()
 

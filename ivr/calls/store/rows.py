@@ -48,16 +48,6 @@ def finish_row(record: CallRecord) -> dict[str, Any]:
     }
 
 
-def timeline_rows(call_id: str, first_seq: int,
-                  entries: Sequence[TimelineEntry]) -> list[dict[str, Any]]:
-    """Rows for *entries*, numbered from *first_seq*."""
-    return [
-        {"call_id": call_id, "seq": first_seq + i, "at": e.at, "kind": e.kind, "node": e.node,
-         "data": _jsonable(e.data)}
-        for i, e in enumerate(entries)
-    ]
-
-
 def progress(entries: Sequence[TimelineEntry]) -> dict[str, Any]:
     """What the newest entries say about where the call is (kept on the call row)."""
     values: dict[str, Any] = {}
@@ -107,12 +97,13 @@ def record_from_rows(row: Mapping[Any, Any], entries: Iterable[Mapping[Any, Any]
     )
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """*value* with anything JSON cannot hold as text."""
     # Timeline data comes from the engine and adapters; anything exotic is stored as text.
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)

@@ -12,21 +12,20 @@ Reads use their own connections and never wait for the writer.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.sql import Insert
 
 from ivr.calls.outcome import OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
-from ivr.calls.store import rows, schema
-from ivr.calls.store.batch import Tx
+from ivr.calls.store import hot, rows, schema
+from ivr.calls.store.batch import AfterIvr, Tx
 from ivr.calls.store.migrations import migrate
 from ivr.calls.store.writer import BackgroundWriter, Write, WriterClosed
 from ivr.ratelimit import RateLimitedLog
@@ -75,7 +74,21 @@ def is_transient(exc: BaseException) -> bool:
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
         if exc.connection_invalidated or (isinstance(code, str) and code.startswith(_PG_RETRY)):
             return True
-    return isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError)
+    # The writer's own connection (hot.py) raises the drivers' errors, not SQLAlchemy's.
+    return isinstance(exc, OperationalError | InterfaceError) or hot.is_transient(exc)
+
+
+def hot_connection(engine: AsyncEngine) -> hot.HotConnection:
+    """The writer's own connection to the database *engine* reads from."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            # The writer's connection would hold a database of its own that no read sees.
+            raise StoreUrlError("store.url sqlite:///:memory: cannot be shared by the writer "
+                                "and the readers; name a file (sqlite:///PATH)")
+        return hot.SqliteHot(url.database)
+    return hot.PostgresHot(url.set(drivername="postgresql").render_as_string(
+        hide_password=False))
 
 
 def _aware(*times: dt.datetime | None) -> None:
@@ -108,6 +121,7 @@ class SqlStore:
         # One line per interval, not one per step of every call (the rest are counted).
         self._late_log = RateLimitedLog(log, interval_s=LATE_LOG_EVERY_S)
         self._writer: BackgroundWriter[Tx] = BackgroundWriter(self._apply, is_transient)
+        self._hot = hot_connection(engine)
         #: Next timeline seq per call in progress (learned from the database when unknown).
         self._next_seq: dict[str, int] = {}
 
@@ -132,11 +146,11 @@ class SqlStore:
     async def begin(self, record: CallRecord) -> None:
         """Create the call's row (no-op when it exists)."""
         _aware(record.started_at)
-        values = rows.begin_row(record)
+        first = dataclasses.replace(record, timeline=[], path=[], variables={})
 
         async def write(tx: Tx) -> None:
             # The timeline arrives through append (or finish), never twice.
-            tx.add_call(values)
+            tx.add_call(first)
 
         await self._committed(self._writer.submit(write))
 
@@ -153,19 +167,12 @@ class SqlStore:
     async def finish(self, record: CallRecord) -> None:
         """Store the outcome; timeline entries not yet appended are added first."""
         _aware(record.started_at, record.ended_at, *(e.at for e in record.timeline))
-        values = rows.finish_row(record)
+        final = dataclasses.replace(record, path=list(record.path),
+                                    variables=dict(record.variables))
         entries = list(record.timeline)
 
         async def write(tx: Tx) -> None:
-            tx.add_call(rows.begin_row(record))
-            stored = await tx.stored_entries(record.call_id)
-            tx.add_timeline(record.call_id, entries[stored:])
-            await tx.flush()
-            await tx.conn.execute(
-                update(schema.calls).where(schema.calls.c.call_id == record.call_id)
-                .values(**values)
-            )
-            self._next_seq.pop(record.call_id, None)
+            tx.finish(final, entries)
 
         await self._committed(self._writer.submit(write))
 
@@ -176,16 +183,10 @@ class SqlStore:
         _aware(at)
         entry = TimelineEntry(at, "after_ivr", None, {"status": status, "agent": agent,
                                                        "wait_s": wait_s, "talk_s": talk_s})
+        after = AfterIvr(call_id, status, agent, wait_s, talk_s, entry)
 
         async def write(tx: Tx) -> None:
-            await tx.flush()
-            conn = tx.conn
-            found = await conn.execute(
-                update(schema.calls).where(schema.calls.c.call_id == call_id).values(
-                    after_ivr_status=status, agent=agent, queue_wait_s=wait_s, talk_s=talk_s)
-            )
-            if found.rowcount:
-                tx.add_timeline(call_id, [entry], progress=False)  # the IVR part is over
+            tx.after_ivr(after)
 
         # Nobody listens to the IVR any more: AMI handling need not wait for the disk.
         self._writer.submit(write)
@@ -222,6 +223,7 @@ class SqlStore:
     async def close(self) -> None:
         """Commit pending writes and release connections."""
         await self._writer.close()
+        await self._hot.close()
         await self.engine.dispose()
 
     # Reads ----------------------------------------------------------------------------
@@ -279,19 +281,12 @@ class SqlStore:
     # Internals ------------------------------------------------------------------------
 
     async def _apply(self, batch: list[Write[Tx]]) -> None:
+        tx = Tx(self._hot.dialect, self._next_seq)
+        for write in batch:
+            await write(tx)
         try:
-            async with self.engine.begin() as conn:
-                tx = Tx(conn, self._insert_ignore, self._next_seq)
-                for write in batch:
-                    await write(tx)
-                await tx.flush()
+            await self._hot.run(tx.unknown(), tx.plan)
         except BaseException:
             # The rolled-back batch may have advanced seq counters; relearn them.
             self._next_seq.clear()
             raise
-
-    def _insert_ignore(self) -> Insert:
-        # The same call handed over twice (a retried write) must be stored once.
-        if self.dialect == "postgresql":
-            return postgresql.insert(schema.calls).on_conflict_do_nothing()
-        return sqlite.insert(schema.calls).on_conflict_do_nothing()
