@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from ivr.calls.store import SqlStore
 from tests.calls.backends import pg_admin
 from tests.calls.records import call, entry
-from tests.conftest import need
 
 
+# PostgreSQL only: SQLite has no link to cut.
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
 async def test_a_cut_link_is_reconnected_and_the_write_is_kept(store: SqlStore) -> None:
-    need(store.dialect == "postgresql", "PostgreSQL only (SQLite has no link to cut)")
     first = call("link.1")
     await store.begin(first)
     database = store.engine.url.database
