@@ -153,8 +153,12 @@ def call_path(
             if isinstance(ev, SpeechStarted):
                 speaking = True
                 rec.accept(b"".join(pre))
-            elif isinstance(ev, Pause) and rec.partial_option() is not None:
-                return _final(rec, ev.at_ms, True)
+            elif isinstance(ev, Pause):
+                t0 = time.perf_counter()
+                early = rec.early_sync()
+                if early is not None:
+                    return TurnResult(early.to_event(), ev.at_ms, True, early.decode_ms,
+                                      early.audio_ms, (time.perf_counter() - t0) * 1000)
             elif isinstance(ev, SpeechEnded):
                 return _final(rec, ev.at_ms, False)
             elif isinstance(ev, NoSpeech):
