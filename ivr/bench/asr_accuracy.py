@@ -6,8 +6,9 @@ off-menu speech said to every menu, by several espeak-ng voices, speeds and
 pitches. Each recording goes through every condition (clean 8 kHz, µ-law
 round trip, 300–3400 Hz band, pink noise at 15 dB SNR, all three) and then
 through the path a call uses: the endpointer decides when speech starts
-(with the listener's pre-roll) and ends (early on a pause when the words so
-far name one option), the recogniser decodes, and the flow engine's menu
+(with the listener's pre-roll) and ends (early on a 250 ms pause when the
+decoder's final result so far is one option, see ``Recognizer.early_sync``),
+the recogniser decodes, and the flow engine's menu
 step takes the ``SpeechHeard`` at the flow's thresholds. Outcomes: right,
 offered ("Did you say…?", right or wrong option), wrong, asked again.
 

@@ -27,6 +27,7 @@ from ivr.speech.models import LoadedModel
 from ivr.speech.recognition import Recognition
 from ivr.speech.spotting import (
     MAX_ALTERNATIVES,
+    NOISY_LINE_RMS,
     PARTIAL_CAP,
     Decision,
     GrammarPlan,
@@ -78,8 +79,8 @@ def _nbest(raw: dict[str, Any]) -> list[tuple[str, float]]:
             for a in raw.get("alternatives") or []]
 
 
-def _decision_of(raw: dict[str, Any], plan: GrammarPlan) -> Decision:
-    return decide(_nbest(raw), plan.phrases, plan.carriers)
+def _decision_of(raw: dict[str, Any], plan: GrammarPlan, noisy_line: bool) -> Decision:
+    return decide(_nbest(raw), plan.phrases, plan.carriers, noisy_line)
 
 
 class Recognizer:
@@ -147,6 +148,12 @@ class Recognizer:
         _accept_blocks(self._rec, self._feed, bytes(self._audio))
 
     @property
+    def noisy_line(self) -> bool:
+        """True when the turn's audio (from the pre-roll on) has a noisy line's floor."""
+        floor = self._voiced.quietest_rms
+        return floor is not None and floor >= NOISY_LINE_RMS
+
+    @property
     def audio_ms(self) -> int:
         """Milliseconds of audio accepted so far."""
         return self._bytes * 1000 // (2 * self.sample_rate)
@@ -183,7 +190,7 @@ class Recognizer:
         _accept(self._rec, self._feed.flush())
         raw = json.loads(self._rec.FinalResult())
         second = None
-        if self.plan is not None and not _decision_of(raw, self.plan).phrase:
+        if self.plan is not None and not _decision_of(raw, self.plan, self.noisy_line).phrase:
             second = self._second_pass(bytes(self._audio))
         self._decode_s += time.perf_counter() - t0
         return self._result(raw, t0 if started is None else started, second)
@@ -233,7 +240,7 @@ class Recognizer:
         _accept(self._rec, self._feed.flush())
         raw = json.loads(self._rec.FinalResult())
         self._stale = True
-        decision = _decision_of(raw, self.plan)
+        decision = _decision_of(raw, self.plan, self.noisy_line)
         if decides_early(decision, self.plan.phrases):
             result: Recognition | None = self._result(raw, t0)
         else:
@@ -257,7 +264,7 @@ class Recognizer:
     ) -> tuple[Interpretation, Decision]:
         assert self.plan is not None
         alternatives = raw.get("alternatives") or []
-        decision = _decision_of(raw, self.plan)
+        decision = _decision_of(raw, self.plan, self.noisy_line)
         if second is not None:
             retry = decide(_nbest(second), self.plan.phrases)
             if retry.phrase is not None:

@@ -88,3 +88,14 @@ def test_the_model_view_turns_dither_off_without_touching_the_model() -> None:
         assert deterministic_model_dir(model) == view
         (model / "conf" / "mfcc.conf").write_text("--dither=0.0\n", encoding="utf-8")
         assert not needs_view(model)
+
+
+def test_the_recogniser_knows_a_noisy_line_from_the_audio_before_the_words(
+    ko_model: LoadedModel, tmp_path: Path
+) -> None:
+    need(channels.tools_available(), "espeak-ng/sox not installed")
+    speech = read_pcm(channels.speak("잔액 조회", channels.Voice("ko"), tmp_path / "a.wav"))
+    for condition, noisy in (("clean", False), ("bandpass", False), ("noise15", True)):
+        rec = Recognizer(ko_model, PHRASES)
+        rec.accept(channels.channel(speech, condition, seed=1, lead_ms=300))
+        assert rec.noisy_line is noisy, condition

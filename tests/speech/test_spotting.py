@@ -52,6 +52,9 @@ def test_paths_not_shaped_like_option_then_carrier_name_none() -> None:
     # ...but not a jumble of carrier words (measured: most wrong picks on the benchmark).
     for text in ("잔액 조회 하고 주세요", "잔액 조회 해 하고 싶어요", "잔액 조회 싶어요"):
         assert decide([(text, 100.0)], BANK, TAILS).phrase is None, text
+        # On a noisy line the decoder adds stray carrier words: any of them may follow.
+        assert decide([(text, 100.0)], BANK, TAILS, noisy_line=True).phrase == "잔액 조회"
+    assert decide([("잔액 조회 하고 계좌", 100.0)], BANK, TAILS, noisy_line=True).phrase is None
 
 
 def test_paths_that_mix_two_options_name_none() -> None:
