@@ -256,7 +256,7 @@ PARTIAL_CAP = 0.55
 def completes_one_option(words: Sequence[str], phrases: Sequence[str]) -> str | None:
     """The option the words so far name, if exactly one and the caller may be done.
 
-    For early decisions on a partial result. Not when a longer phrase starts
+    For early decisions on a pause's result. Not when a longer phrase starts
     with the one heard ("예약" when "예약 변경" is an option), nor when the words
     after it begin another phrase ("잔액 조회 계좌"): the caller may be mid-phrase.
     """
