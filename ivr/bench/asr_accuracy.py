@@ -6,8 +6,9 @@ off-menu speech said to every menu, by several espeak-ng voices, speeds and
 pitches. Each recording goes through every condition (clean 8 kHz, µ-law
 round trip, 300–3400 Hz band, pink noise at 15 dB SNR, all three) and then
 through the path a call uses: the endpointer decides when speech starts
-(with the listener's pre-roll) and ends (early on a pause when the words so
-far name one option), the recogniser decodes, and the flow engine's menu
+(with the listener's pre-roll) and ends (early on a 250 ms pause when the
+decoder's final result so far is one option, see ``Recognizer.early_sync``),
+the recogniser decodes, and the flow engine's menu
 step takes the ``SpeechHeard`` at the flow's thresholds. Outcomes: right,
 offered ("Did you say…?", right or wrong option), wrong, asked again.
 
@@ -153,8 +154,12 @@ def call_path(
             if isinstance(ev, SpeechStarted):
                 speaking = True
                 rec.accept(b"".join(pre))
-            elif isinstance(ev, Pause) and rec.partial_option() is not None:
-                return _final(rec, ev.at_ms, True)
+            elif isinstance(ev, Pause):
+                t0 = time.perf_counter()
+                early = rec.early_sync()
+                if early is not None:
+                    return TurnResult(early.to_event(), ev.at_ms, True, early.decode_ms,
+                                      early.audio_ms, (time.perf_counter() - t0) * 1000)
             elif isinstance(ev, SpeechEnded):
                 return _final(rec, ev.at_ms, False)
             elif isinstance(ev, NoSpeech):

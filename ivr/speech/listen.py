@@ -36,7 +36,8 @@ from ivr.speech.endpoint import (
     SpeechEnded,
     SpeechStarted,
 )
-from ivr.speech.recognizer import Recognition, Recognizer
+from ivr.speech.recognition import Recognition
+from ivr.speech.recognizer import Recognizer
 
 #: Audio kept from before detected speech start, so the recogniser hears the onset.
 PRE_ROLL_MS = 300
@@ -249,10 +250,11 @@ class _Turn:
                 self.pre_roll.clear()
             elif isinstance(ev, Pause):
                 # Decide now if the words so far already name exactly one option.
-                if rec is not None and await rec.partial() is not None:
+                recognition = await rec.early() if rec is not None else None
+                if rec is not None and recognition is not None:
                     self.speech_end_ms, self.decided_ms, self.early = (
                         ev.speech_end_ms, ev.at_ms, True)
-                    recognition = await rec.final()
+                    await rec.cancel()  # the turn is decided; nothing more to decode
                     return recognition.to_event(), recognition
             elif isinstance(ev, SpeechEnded):
                 self.speech_end_ms, self.decided_ms = ev.speech_end_ms, ev.at_ms

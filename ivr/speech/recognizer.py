@@ -17,21 +17,23 @@ import time
 from array import array
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from ivr.flows.events import SpeechHeard
 from ivr.speech.deterministic import DitheredFeed
 from ivr.speech.endpoint import VoicedFrames
 from ivr.speech.grammar import Interpretation, Word, interpret_freeform, normalise
 from ivr.speech.models import LoadedModel
+from ivr.speech.recognition import Recognition
 from ivr.speech.spotting import (
     MAX_ALTERNATIVES,
+    NOISY_LINE_RMS,
     PARTIAL_CAP,
     Decision,
     GrammarPlan,
-    completes_one_option,
     decide,
+    decides_early,
+    offers_early,
     plan_grammar,
 )
 
@@ -56,57 +58,6 @@ def recognition_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-@dataclass(frozen=True, slots=True)
-class Recognition:
-    """The final result of one listening turn.
-
-    ``recognition_ms`` is the wait between the end of speech (``final``) and
-    the result; ``decode_ms`` the decoder's total CPU-side time for the turn.
-    """
-
-    text: str
-    confidence: float
-    heard: str
-    in_grammar: bool
-    words: tuple[Word, ...]
-    audio_ms: int
-    recognition_ms: int
-    decode_ms: int
-    grammar: bool
-    #: Grammar mode: what the N-best list meant (``None`` in free-form mode).
-    decision: Decision | None = None
-
-    def to_event(self) -> SpeechHeard:
-        """Return the engine event for this result.
-
-        Off-menu or unsure speech becomes empty text with confidence 0, so no
-        matching rule (phrase, synonym, substring) can turn it into an option
-        even with a zero threshold; what was heard stays in :attr:`heard` for
-        the call record. The options' shares of the N-best list go along as
-        alternatives.
-        """
-        shares = self.decision.shares if self.decision is not None else ()
-        if not self.in_grammar:
-            return SpeechHeard("", 0.0, shares, self.recognition_ms)
-        return SpeechHeard(self.text, self.confidence, shares, self.recognition_ms)
-
-    def evidence(self) -> dict[str, object]:
-        """The turn's evidence for the call record: text, N-best, decision and why."""
-        data: dict[str, object] = {"heard": self.heard, "text": self.text,
-                                   "confidence": self.confidence}
-        d = self.decision
-        if d is not None:
-            data |= {
-                "decision": d.reason,
-                "option_phrase": d.phrase,
-                "share": d.share,
-                "margin": d.margin,
-                "nbest": [{"text": t, "score": round(s, 3)} for t, s in d.nbest],
-                "options": [{"phrase": p, "share": s} for p, s in d.shares],
-            }
-        return data
-
-
 def _accept(rec: Any, samples: array[float]) -> None:
     """Feed model-rate float *samples* (from a :class:`DitheredFeed`) to a Vosk recogniser."""
     import vosk
@@ -118,13 +69,18 @@ def _accept(rec: Any, samples: array[float]) -> None:
     vosk._c.vosk_recognizer_accept_waveform_f(rec._handle, buf, len(samples))
 
 
+def _accept_blocks(rec: Any, feed: DitheredFeed, audio: bytes) -> None:
+    for i in range(0, len(audio), DECODE_BLOCK_BYTES):
+        _accept(rec, feed.convert(audio[i : i + DECODE_BLOCK_BYTES]))
+
+
 def _nbest(raw: dict[str, Any]) -> list[tuple[str, float]]:
     return [(str(a.get("text", "")), float(a.get("confidence", 0.0)))
             for a in raw.get("alternatives") or []]
 
 
-def _decision_of(raw: dict[str, Any], plan: GrammarPlan) -> Decision:
-    return decide(_nbest(raw), plan.phrases, plan.carriers)
+def _decision_of(raw: dict[str, Any], plan: GrammarPlan, noisy_line: bool) -> Decision:
+    return decide(_nbest(raw), plan.phrases, plan.carriers, noisy_line)
 
 
 class Recognizer:
@@ -139,8 +95,6 @@ class Recognizer:
         plan: GrammarPlan | None = None,
         carriers: bool = True,
     ) -> None:
-        import vosk
-
         self.phrases = tuple(phrases) if phrases is not None else None
         self.sample_rate = sample_rate
         self.plan: GrammarPlan | None = None
@@ -150,26 +104,54 @@ class Recognizer:
             self.plan = plan or plan_grammar(self.phrases, model.language, model.vocabulary)
             if not carriers:
                 self.plan = replace(self.plan, carriers=())
-            grammar = self.plan.json(with_unk=model.has_unk)
-            self._rec: Any = vosk.KaldiRecognizer(model.model, rate, grammar)
-            self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)
             self._by_norm = {normalise(p): p for p in self.phrases}
-        else:
-            self._rec = vosk.KaldiRecognizer(model.model, rate)
-        self._rec.SetWords(True)
+        self._model = model
+        self._rec: Any = self._new_decoder(rate)
+        #: True after an early probe that did not decide: the decoder was reset by its
+        #: final result and is rebuilt from :attr:`_audio` before it decodes more.
+        self._stale = False
         self._executor = executor
         self._voiced = VoicedFrames(sample_rate)
         self._bytes = 0
         self._block = bytearray()
         #: The turn's audio as decoded, kept for a second pass (grammar mode only).
         self._audio = bytearray()
-        self._model = model
         self._decode_s = 0.0
         self._pending = bytearray()
         self._wake: asyncio.Event | None = None
         self._closing = False
         self._idle: asyncio.Event | None = None
         self._drain_task: asyncio.Task[None] | None = None
+
+    def _new_decoder(self, rate: float) -> Any:
+        import vosk
+
+        if self.plan is None:
+            rec = vosk.KaldiRecognizer(self._model.model, rate)
+        else:
+            grammar = self.plan.json(with_unk=self._model.has_unk)
+            rec = vosk.KaldiRecognizer(self._model.model, rate, grammar)
+            rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+        rec.SetWords(True)
+        return rec
+
+    def _rebuild(self) -> None:
+        """Decode the turn so far again on a fresh decoder, after a probe reset the old one.
+
+        The blocks are the ones decoded before, from the turn's start and through a
+        fresh feed, so the new decoder's state is the one the old had before the
+        probe: the turn's final result is the same as if no probe had been made.
+        """
+        self._stale = False
+        self._feed = DitheredFeed(self.sample_rate, self._model.rate)
+        self._rec = self._new_decoder(float(self._feed.rate))
+        _accept_blocks(self._rec, self._feed, bytes(self._audio))
+
+    @property
+    def noisy_line(self) -> bool:
+        """True when the turn's audio (from the pre-roll on) has a noisy line's floor."""
+        floor = self._voiced.quietest_rms
+        return floor is not None and floor >= NOISY_LINE_RMS
 
     @property
     def audio_ms(self) -> int:
@@ -181,6 +163,8 @@ class Recognizer:
         if not pcm:
             return
         t0 = time.perf_counter()
+        if self._stale:
+            self._rebuild()
         self._block += pcm
         whole = len(self._block) - len(self._block) % DECODE_BLOCK_BYTES
         for i in range(0, whole, DECODE_BLOCK_BYTES):
@@ -198,18 +182,20 @@ class Recognizer:
     def final_sync(self, started: float | None = None) -> Recognition:
         """Flush the decoder and interpret its final result, in the calling thread."""
         t0 = time.perf_counter()
+        if self._stale:
+            self._rebuild()
         if self._block:
             self._decode(bytes(self._block))
             self._block.clear()
         _accept(self._rec, self._feed.flush())
         raw = json.loads(self._rec.FinalResult())
         second = None
-        if self.plan is not None and not _decision_of(raw, self.plan).phrase:
-            second = self._second_pass()
+        if self.plan is not None and not _decision_of(raw, self.plan, self.noisy_line).phrase:
+            second = self._second_pass(bytes(self._audio))
         self._decode_s += time.perf_counter() - t0
         return self._result(raw, t0 if started is None else started, second)
 
-    def _second_pass(self) -> dict[str, Any]:
+    def _second_pass(self, audio: bytes) -> dict[str, Any]:
         """Decode the turn again on the option phrases alone (no carriers), when unsure.
 
         The carrier tails that let an option be found inside a sentence also
@@ -225,33 +211,60 @@ class Recognizer:
         rec = vosk.KaldiRecognizer(self._model.model, float(feed.rate),
                                    plain.json(self._model.has_unk))
         rec.SetMaxAlternatives(MAX_ALTERNATIVES)
-        audio = bytes(self._audio)
-        for i in range(0, len(audio), DECODE_BLOCK_BYTES):
-            _accept(rec, feed.convert(audio[i : i + DECODE_BLOCK_BYTES]))
+        _accept_blocks(rec, feed, audio)
         _accept(rec, feed.flush())
         result: dict[str, Any] = json.loads(rec.FinalResult())
         return result
 
-    def partial_option(self) -> str | None:
-        """The option the words decoded so far complete, if exactly one (early decision)."""
+    def early_sync(self) -> Recognition | None:
+        """The turn's result now, if the speech so far is one option and may be all.
+
+        Asked on a short pause (see :class:`~ivr.speech.endpoint.Pause`): the
+        decoder finishes the audio so far and gives its final result (a
+        partial result had often not settled on the last word yet). A whole,
+        clear option (:func:`~ivr.speech.spotting.decides_early`) ends the
+        turn; so does what the end of the turn would offer ("Did you say…?",
+        second pass included) when the caller may be done
+        (:func:`~ivr.speech.spotting.offers_early`). Otherwise ``None``: the
+        decoder, reset by its final result, is rebuilt from the turn's audio
+        with the next audio, and the turn goes on as if nothing had been asked.
+        """
         if self.plan is None:
             return None
-        words = normalise(str(json.loads(self._rec.PartialResult()).get("partial", ""))).split()
-        found = completes_one_option(words, self.plan.phrases)
-        return None if found is None else self._by_norm.get(found, found)
+        t0 = time.perf_counter()
+        if self._stale:
+            self._rebuild()
+        # The unfinished block and the upsampler's tail go to this decoder only: the
+        # rebuilt one takes whole blocks from the start, as an unprobed one would.
+        _accept(self._rec, self._feed.convert(bytes(self._block)))
+        _accept(self._rec, self._feed.flush())
+        raw = json.loads(self._rec.FinalResult())
+        self._stale = True
+        decision = _decision_of(raw, self.plan, self.noisy_line)
+        if decides_early(decision, self.plan.phrases):
+            result: Recognition | None = self._result(raw, t0)
+        else:
+            # What the end of the turn would do: a second pass when no option was named.
+            second = None if decision.phrase else self._second_pass(
+                bytes(self._audio) + bytes(self._block))
+            result = self._result(raw, t0, second)
+            if result.decision is None or not offers_early(result.decision, self.plan.carriers):
+                result = None
+        self._decode_s += time.perf_counter() - t0
+        return result
 
-    async def partial(self) -> str | None:
-        """:meth:`partial_option` after the queued audio, off the event loop."""
+    async def early(self) -> Recognition | None:
+        """:meth:`early_sync` after the queued audio, off the event loop."""
         await self._flush()
         executor = self._executor or recognition_pool()
-        return await asyncio.get_running_loop().run_in_executor(executor, self.partial_option)
+        return await asyncio.get_running_loop().run_in_executor(executor, self.early_sync)
 
     def _grammar_result(
         self, raw: dict[str, Any], second: dict[str, Any] | None
     ) -> tuple[Interpretation, Decision]:
         assert self.plan is not None
         alternatives = raw.get("alternatives") or []
-        decision = _decision_of(raw, self.plan)
+        decision = _decision_of(raw, self.plan, self.noisy_line)
         if second is not None:
             retry = decide(_nbest(second), self.plan.phrases)
             if retry.phrase is not None:

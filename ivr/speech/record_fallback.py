@@ -29,7 +29,8 @@ from ivr.speech.endpoint import (
 from ivr.speech.gather import make_recognizer
 from ivr.speech.listen import Turn, TurnTiming
 from ivr.speech.models import ModelRegistry
-from ivr.speech.recognizer import Recognition, Recognizer, recognition_pool
+from ivr.speech.recognition import Recognition
+from ivr.speech.recognizer import Recognizer, recognition_pool
 from ivr.speech.wav import AudioFormatError, read_pcm
 
 

@@ -46,6 +46,10 @@ class Phone:
 
     speech: bytes
     lead_s: float
+    #: Speak this long after the prompt stopped arriving instead of at ``lead_s`` (which then
+    #: only bounds the wait): on a loaded machine the IVR half may connect late, and a fixed
+    #: lead then had the phrase barge into the prompt.
+    after_prompt_s: float | None = None
     heard: list[tuple[float, int]] = field(default_factory=list)
     speech_onset: float | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -73,6 +77,10 @@ class Phone:
 
         listener = asyncio.create_task(hear())
         start = time.monotonic()
+        if self.after_prompt_s is not None:
+            await self._wait_for_prompt_end(session, stop, start + self.lead_s)
+            frames = split_pcm(self.speech + bytes(16000 * 10))
+            start = time.monotonic() - self.lead_s
         self.speech_onset = start + self.lead_s + self.onset_offset_s()
         await session.play(frames, stop)
         stop.set()
@@ -81,6 +89,17 @@ class Phone:
             await listener
         await session.hangup()
         self.done.set()
+
+    async def _wait_for_prompt_end(
+        self, session: AudioSocketSession, stop: asyncio.Event, latest: float
+    ) -> None:
+        # Send line silence (the call needs audio) until the prompt has come and gone.
+        assert self.after_prompt_s is not None
+        while not stop.is_set() and time.monotonic() < latest:
+            last = self.heard[-1][0] if self.heard else None
+            if last is not None and time.monotonic() - last >= self.after_prompt_s:
+                return
+            await session.play(split_pcm(bytes(1600)), stop)
 
     def prompt_stopped_at(self) -> float | None:
         """Arrival of the last prompt frame (Asterisk sends nothing while we send nothing)."""

@@ -35,8 +35,9 @@ async def test_spoken_phrase_reaches_its_option_through_asterisk(
 ) -> None:
     prompt = speak("원하시는 서비스를 말씀하세요.", 170, 50)
     prompt_s = len(read_pcm(prompt)) / 16000
-    # The phone starts before the IVR half connects; 2 s keeps the phrase after the prompt.
-    phone = Phone(read_pcm(speak("예약", 160, 50, tail_ms=300)), lead_s=prompt_s + 2.0)
+    # The phone speaks once the whole prompt has arrived (at most prompt + 10 s in).
+    phone = Phone(read_pcm(speak("예약", 160, 50, tail_ms=300)), lead_s=prompt_s + 10.0,
+                  after_prompt_s=0.5)
     turn = await run_menu_call(rig, prompt, phone)
     print(f"\nAsterisk AudioSocket turn: {turn.event} recognition {turn.recognition}")
     option = chosen(turn)

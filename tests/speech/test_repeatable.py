@@ -41,6 +41,34 @@ def test_same_noisy_audio_decodes_identically(ko_model: LoadedModel, tmp_path: P
     assert len(results) == 1, results
 
 
+def test_an_early_probe_leaves_the_turns_final_result_unchanged(
+    ko_model: LoadedModel, tmp_path: Path
+) -> None:
+    need(channels.tools_available(), "espeak-ng/sox not installed")
+    # A probe on a pause ends the decoder's utterance; when the turn goes on, the recogniser
+    # rebuilds the decoder from the turn's audio, so the final result must be exactly the
+    # one of a turn never probed, wherever the probes fell.
+    speech = read_pcm(channels.speak(
+        "잔액 조회 하고 싶어요", channels.Voice("ko+m3"), tmp_path / "a.wav"))
+    pcm = channels.channel(speech, "noise15", seed=4, lead_ms=300)
+    plain = Recognizer(ko_model, PHRASES)
+    plain.accept(pcm)
+    want = plain.final_sync()
+    assert want.decision is not None
+    for cuts in ((len(pcm) // 3,), (8000, len(pcm) // 2 + 250)):
+        probed = Recognizer(ko_model, PHRASES)
+        done = 0
+        for cut in cuts:
+            probed.accept(pcm[done:cut])
+            probed.early_sync()
+            done = cut
+        probed.accept(pcm[done:])
+        got = probed.final_sync()
+        assert got.decision is not None
+        assert (got.heard, got.text, got.decision.nbest) == (
+            want.heard, want.text, want.decision.nbest)
+
+
 def test_the_model_view_turns_dither_off_without_touching_the_model() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "m"
@@ -60,3 +88,14 @@ def test_the_model_view_turns_dither_off_without_touching_the_model() -> None:
         assert deterministic_model_dir(model) == view
         (model / "conf" / "mfcc.conf").write_text("--dither=0.0\n", encoding="utf-8")
         assert not needs_view(model)
+
+
+def test_the_recogniser_knows_a_noisy_line_from_the_audio_before_the_words(
+    ko_model: LoadedModel, tmp_path: Path
+) -> None:
+    need(channels.tools_available(), "espeak-ng/sox not installed")
+    speech = read_pcm(channels.speak("잔액 조회", channels.Voice("ko"), tmp_path / "a.wav"))
+    for condition, noisy in (("clean", False), ("bandpass", False), ("noise15", True)):
+        rec = Recognizer(ko_model, PHRASES)
+        rec.accept(channels.channel(speech, condition, seed=1, lead_ms=300))
+        assert rec.noisy_line is noisy, condition

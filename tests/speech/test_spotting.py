@@ -8,8 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ivr.speech.spotting import (
+    Decision,
     completes_one_option,
     decide,
+    decides_early,
+    offers_early,
     plan_grammar,
     spot,
     word_owners,
@@ -46,6 +49,12 @@ def test_paths_not_shaped_like_option_then_carrier_name_none() -> None:
     assert decide([("잔액 조회 해 주세요", 100.0)], BANK, TAILS).phrase == "잔액 조회"
     # A whole phrase whose carrier trails off still names it (measured: in-sentence 8 -> 25 %).
     assert decide([("잔액 조회 하고", 100.0)], BANK, TAILS).phrase == "잔액 조회"
+    # ...but not a jumble of carrier words (measured: most wrong picks on the benchmark).
+    for text in ("잔액 조회 하고 주세요", "잔액 조회 해 하고 싶어요", "잔액 조회 싶어요"):
+        assert decide([(text, 100.0)], BANK, TAILS).phrase is None, text
+        # On a noisy line the decoder adds stray carrier words: any of them may follow.
+        assert decide([(text, 100.0)], BANK, TAILS, noisy_line=True).phrase == "잔액 조회"
+    assert decide([("잔액 조회 하고 계좌", 100.0)], BANK, TAILS, noisy_line=True).phrase is None
 
 
 def test_paths_that_mix_two_options_name_none() -> None:
@@ -85,6 +94,28 @@ def test_early_decision_waits_while_a_longer_option_may_follow() -> None:
     # A phrase that is the start of another phrase must not be decided on.
     assert completes_one_option(["예약"], ("예약", "예약 변경")) is None
     assert completes_one_option(["잔액", "조회", "계좌", "이체"], BANK) is None
+
+
+def test_a_pause_decides_only_a_whole_clear_option_that_cannot_go_on() -> None:
+    assert decides_early(decide([("잔액 조회", 100.0), ("계좌 이체", 97.0)], BANK), BANK)
+    assert decides_early(decide([("잔액 조회 하고", 100.0)], BANK, TAILS), BANK)
+    # Not part of a phrase, not a close call, not a phrase another one starts with.
+    assert not decides_early(decide([("분실", 100.0)], BANK), BANK)
+    assert not decides_early(decide([("잔액 조회", 100.0), ("계좌 이체", 99.9)], BANK), BANK)
+    shared = ("예약", "예약 변경")
+    assert not decides_early(decide([("예약", 100.0)], shared), shared)
+
+
+def test_a_pause_offers_an_unsure_option_only_when_the_caller_may_be_done() -> None:
+    def unsure(text: str, reason: str = "partial") -> Decision:
+        return Decision("카드 분실 신고", 0.55, 1.0, reason, (), ((text, 100.0),))
+
+    assert offers_early(unsure("분실 신고"), TAILS)
+    assert offers_early(unsure("분실 신고", "second-pass"), TAILS)
+    assert offers_early(unsure("분실 하고"), TAILS)
+    # Ends on an earlier word of the phrase: maybe a pause between words.
+    assert not offers_early(unsure("카드 분실"), TAILS)
+    assert not offers_early(unsure("분실 신고", "matched"), TAILS)
 
 
 def test_grammar_keeps_known_words_and_puts_carriers_after_phrases() -> None:

@@ -12,7 +12,7 @@ from ivr.flows.events import SpeechHeard
 from ivr.flows.loader import parse_flowset
 from ivr.speech.grammar import Word
 from ivr.speech.listen import Turn, TurnTiming
-from ivr.speech.recognizer import Recognition
+from ivr.speech.recognition import Recognition
 from ivr.speech.spotting import decide
 from tests.web.conftest import SUPERVISOR, Dashboard, client_of
 

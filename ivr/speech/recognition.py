@@ -1,0 +1,60 @@
+"""The final result of one listening turn, as the engine and the call record see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ivr.flows.events import SpeechHeard
+from ivr.speech.grammar import Word
+from ivr.speech.spotting import Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """The final result of one listening turn.
+
+    ``recognition_ms`` is the wait between the end of speech (``final``) and
+    the result; ``decode_ms`` the decoder's total CPU-side time for the turn.
+    """
+
+    text: str
+    confidence: float
+    heard: str
+    in_grammar: bool
+    words: tuple[Word, ...]
+    audio_ms: int
+    recognition_ms: int
+    decode_ms: int
+    grammar: bool
+    #: Grammar mode: what the N-best list meant (``None`` in free-form mode).
+    decision: Decision | None = None
+
+    def to_event(self) -> SpeechHeard:
+        """Return the engine event for this result.
+
+        Off-menu or unsure speech becomes empty text with confidence 0, so no
+        matching rule (phrase, synonym, substring) can turn it into an option
+        even with a zero threshold; what was heard stays in :attr:`heard` for
+        the call record. The options' shares of the N-best list go along as
+        alternatives.
+        """
+        shares = self.decision.shares if self.decision is not None else ()
+        if not self.in_grammar:
+            return SpeechHeard("", 0.0, shares, self.recognition_ms)
+        return SpeechHeard(self.text, self.confidence, shares, self.recognition_ms)
+
+    def evidence(self) -> dict[str, object]:
+        """The turn's evidence for the call record: text, N-best, decision and why."""
+        data: dict[str, object] = {"heard": self.heard, "text": self.text,
+                                   "confidence": self.confidence}
+        d = self.decision
+        if d is not None:
+            data |= {
+                "decision": d.reason,
+                "option_phrase": d.phrase,
+                "share": d.share,
+                "margin": d.margin,
+                "nbest": [{"text": t, "score": round(s, 3)} for t, s in d.nbest],
+                "options": [{"phrase": p, "share": s} for p, s in d.shares],
+            }
+        return data
