@@ -1,4 +1,4 @@
-"""Prometheus metrics of a running ``ivr serve``: calls, outcomes, flows, the store's backlog.
+"""Prometheus metrics of a running ``ivr serve``: calls, outcomes, flows, the store.
 
 Each service has its own registry (several services can live in one test
 process) served over HTTP at ``/metrics`` on ``[metrics] host:port``. Labels
@@ -36,6 +36,11 @@ class ServiceMetrics:
         self.store_pending = Gauge("ivr_store_pending_writes",
                                    "Call-store writes handed over but not yet committed",
                                    registry=self.registry)
+        self.store_commit_wait = Histogram(
+            "ivr_store_commit_wait_seconds",
+            "Time a call step waited for the store's commit (the caller hears nothing meanwhile)",
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2),
+            registry=self.registry)
 
     def watch(self, rejected: Callable[[], int], version: Callable[[], str],
               pending: Callable[[], int] | None) -> None:

@@ -18,6 +18,7 @@ from ivr.agi.server import AgiLimits, AgiServer
 from ivr.ami.client import AmiClient
 from ivr.ami.queues import AfterIvrResult
 from ivr.callbacks.service import Callbacks
+from ivr.calls.store import SqlStore
 from ivr.calls.store.base import CallStore
 from ivr.config import AgiConfig, Config
 from ivr.flows.flowset import FlowSet
@@ -129,6 +130,8 @@ class IvrService:
         self.metrics = ServiceMetrics()
         self.metrics.watch(lambda: len(self.flows.rejected), lambda: self.flows.current.version,
                            getattr(store, "pending", None))
+        if isinstance(store, SqlStore):
+            store.observe_wait = self.metrics.store_commit_wait.observe
         self._metrics_runner: web.AppRunner | None = None
         self.stats = ServiceStats()
         self.recordings_dir = config.recordings_dir.resolve()

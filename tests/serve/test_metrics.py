@@ -48,4 +48,7 @@ async def test_metrics_count_calls_by_flow_and_outcome(tmp_path: Path) -> None:
     assert samples[("ivr_flows_version_info", (("version", version),))] == 1
     assert samples[("ivr_flows_rejected_reloads", ())] == 0
     assert ("ivr_store_pending_writes", ()) in samples
+    # Every step of both calls waited for its commit before the caller heard what came next.
+    assert samples[("ivr_store_commit_wait_seconds_count", ())] >= 6
+    assert samples[("ivr_store_commit_wait_seconds_sum", ())] > 0
     assert "+15550001" not in text  # nothing a caller gave ends up in a label

@@ -15,7 +15,8 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import event, func, select, update
@@ -118,6 +119,9 @@ class SqlStore:
         self.commit_wait_s = commit_wait_s
         #: Writes a call stopped waiting for (the database was slower than ``commit_wait_s``).
         self.late_commits = 0
+        #: Told how long each call step waited for its commit (the caller hears nothing
+        #: meanwhile): the service's metrics set it, so an operator sees the disk's share.
+        self.observe_wait: Callable[[float], None] | None = None
         # One line per interval, not one per step of every call (the rest are counted).
         self._late_log = RateLimitedLog(log, interval_s=LATE_LOG_EVERY_S)
         self._writer: BackgroundWriter[Tx] = BackgroundWriter(self._apply, is_transient)
@@ -194,6 +198,7 @@ class SqlStore:
     async def _committed(self, done: asyncio.Future[None]) -> None:
         if self.commit_wait_s <= 0:
             return
+        started = time.monotonic()
         try:
             await asyncio.wait_for(asyncio.shield(done), self.commit_wait_s)
         except WriterClosed:
@@ -206,6 +211,9 @@ class SqlStore:
                                    self.commit_wait_s)
         except Exception:
             pass  # a write that can never be applied: the writer logged it and dropped it alone
+        finally:
+            if self.observe_wait is not None:
+                self.observe_wait(time.monotonic() - started)
 
     @property
     def commits(self) -> int:
