@@ -186,8 +186,8 @@ async def test_postgres_restart(cluster: Cluster, tmp_path: Path) -> None:
           "in their queue")
     # Nothing lost: every call has one record, closed, and the writers drained.
     assert not lost, "\n".join(lost[:20])
-    if delayed or max(during) > max(before) + 2.5:
-        # Known: during the outage each write holds its caller up to store.commit_wait_s
-        # (2 s); a key pressed while the service waits on a write is not heard, and that
-        # caller times out in the menu. Issue 16 item 0 (the store's rework) owns the fix.
-        pytest.xfail("callers delayed by the outage: " + "; ".join(delayed[:5]))
+    # Callers not delayed: nobody waits for a database that is down (the store's writes are
+    # kept and retried), so every caller's keys are heard and they reach their queue as fast
+    # as at a calm moment (1 s of slack for a loaded machine).
+    assert not delayed, "; ".join(delayed[:5])
+    assert max(during) <= max(before) + 1.0, (during, before)

@@ -196,21 +196,30 @@ class SqlStore:
         self._writer.submit(write)
 
     async def _committed(self, done: asyncio.Future[None]) -> None:
+        """Wait until *done* is committed: at most ``commit_wait_s``, not at all in an outage.
+
+        While the database is down the write stays queued and is retried, and a caller must
+        not wait on it (their keys would go unheard meanwhile).
+        """
         if self.commit_wait_s <= 0:
             return
         started = time.monotonic()
         try:
-            await asyncio.wait_for(asyncio.shield(done), self.commit_wait_s)
-        except WriterClosed:
-            raise
-        except TimeoutError:
-            # The write stays queued and is retried; the caller must not wait on an outage.
+            outage = self._writer.outage()
+            if not outage.done():
+                await asyncio.wait((done, outage), timeout=self.commit_wait_s,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            if done.done():
+                error = done.exception()
+                if isinstance(error, WriterClosed):
+                    raise error
+                # Committed, or a write that can never be applied: the writer logged it and
+                # dropped it alone.
+                return
             self.late_commits += 1
-            self._late_log.warning("late-commit", "call store did not commit within %.1fs; "
-                                   "calls go on and their writes are kept and retried",
-                                   self.commit_wait_s)
-        except Exception:
-            pass  # a write that can never be applied: the writer logged it and dropped it alone
+            self._late_log.warning("late-commit", "call store did not commit within %.1fs or "
+                                   "is unavailable; calls go on and their writes are kept and "
+                                   "retried", self.commit_wait_s)
         finally:
             if self.observe_wait is not None:
                 self.observe_wait(time.monotonic() - started)

@@ -50,6 +50,8 @@ class BackgroundWriter(Generic[C]):
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._uncommitted = 0
+        #: Done from the database's first failure until it answers again (then replaced).
+        self._outage: asyncio.Future[None] | None = None
         #: Transactions committed so far (writes per commit shows group commit at work).
         self.commits = 0
 
@@ -69,6 +71,16 @@ class BackgroundWriter(Generic[C]):
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._run(), name="store-writer")
         return done
+
+    def outage(self) -> asyncio.Future[None]:
+        """A future that is done while the database is unavailable (from its first failure).
+
+        Whoever waits for a commit waits for this too: during an outage nobody should wait
+        for the database, since every write is kept and retried anyway.
+        """
+        if self._outage is None:
+            self._outage = asyncio.get_running_loop().create_future()
+        return self._outage
 
     @property
     def pending(self) -> int:
@@ -125,6 +137,8 @@ class BackgroundWriter(Generic[C]):
             try:
                 await self._transaction(batch)
                 self.commits += 1
+                if self._outage is not None and self._outage.done():
+                    self._outage = None  # answering again: waiters wait for commits again
                 return None
             except asyncio.CancelledError:
                 raise
@@ -132,6 +146,9 @@ class BackgroundWriter(Generic[C]):
                 if not self._transient(exc):
                     log.warning("call store write failed: %r", exc)
                     return exc
+                outage = self.outage()
+                if not outage.done():
+                    outage.set_result(None)
                 log.warning("call store unavailable (%s); retrying %d changes in %.2fs",
                             exc, len(batch), delay)
                 await asyncio.sleep(delay)

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Table, func, select
@@ -196,3 +197,35 @@ async def test_get_many_loads_calls_in_the_order_asked_across_chunks(store: SqlS
     assert next(r for r in loaded if r.call_id == "m0602") == one
     assert [e.node for e in one.timeline] == [None, "n602"]
     assert await store.get_many([]) == []
+
+
+async def test_callers_do_not_wait_on_a_database_that_is_down(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A restarting PostgreSQL refuses every write for seconds. Before, each step of each
+    # call waited commit_wait_s for it and keys pressed meanwhile went unheard; now the
+    # first failure releases the waiters, and nobody waits until the database answers.
+    store = await open_store(f"sqlite:///{tmp_path / 'down.sqlite3'}", commit_wait_s=60)
+    hot = store._hot
+    real_run = hot.run
+    down = asyncio.Event()
+    down.set()
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        if down.is_set():
+            raise ConnectionRefusedError("the database is restarting")
+        return await real_run(*args, **kwargs)
+
+    monkeypatch.setattr(hot, "run", unreachable)
+    try:
+        await asyncio.wait_for(store.begin(call("during.1")), 5)
+        await asyncio.wait_for(store.begin(call("during.2")), 5)
+        assert store.late_commits == 2
+        assert store.pending() == 2
+        down.clear()  # back: the kept writes are committed, and commits are waited for again
+        await asyncio.wait_for(store.flush(), 15)
+        assert await store.get("during.1") is not None
+        assert await store.get("during.2") is not None
+        await asyncio.wait_for(store.begin(call("after.1")), 5)
+        assert store.late_commits == 2
+    finally:
+        await store.close()
