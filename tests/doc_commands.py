@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from ivr.ports import free_tcp_port
 from tests.conftest import ROOT
 
 
@@ -55,14 +55,6 @@ def output_pattern(expected: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class Checkout:
     """The fresh copy the commands run in, and the environment an activated venv gives."""
@@ -92,8 +84,8 @@ def fresh_checkout(path: Path) -> Checkout:
     # PYTHONPATH makes the copy's own code the one that runs.
     (path / ".venv").symlink_to(Path(sys.prefix))
     # Ports a test machine may have taken (the fixed defaults stay in the documents).
-    env = {**os.environ, "PYTHONPATH": str(path), "IVR_WEB_PORT": str(free_port()),
-           "IVR_SPEECH_AUDIOSOCKET_PORT": str(free_port())}
+    env = {**os.environ, "PYTHONPATH": str(path), "IVR_WEB_PORT": str(free_tcp_port()),
+           "IVR_SPEECH_AUDIOSOCKET_PORT": str(free_tcp_port())}
     env.pop("VIRTUAL_ENV", None)
     env.pop("CI", None)
     env["PATH"] = f"{path / '.venv' / 'bin'}:{env.get('PATH', '')}"

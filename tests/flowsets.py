@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,19 +15,12 @@ from aiohttp import web
 
 from ivr.flows.flowset import FlowSet
 from ivr.flows.model import FlowFile
+from ivr.ports import free_tcp_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "flows.yaml"
 #: Where the shipped flows look for the demo's balance backend.
 DEMO_BACKEND = "127.0.0.1:8099"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def copy_example(into: Path, *, backend_port: int | None = None,
@@ -58,7 +50,7 @@ def demo_backend() -> Iterator[int]:
     """The demo's balance backend on a free loopback port, in a thread; yields the port."""
     from ivr.demo import backend
 
-    port = free_port()
+    port = free_tcp_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(backend.make_app(), access_log=None)
     loop.run_until_complete(runner.setup())

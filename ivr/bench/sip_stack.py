@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 from ivr.calls.query import CallFilter, CallSummary, iter_calls
 from ivr.calls.store import open_store
 from ivr.flows.loader import load_flowset
+from ivr.ports import free_tcp_port
 from ivr.prompts.audio import audio_file
 from ivr.prompts.build import build
 from ivr.prompts.catalog import build_catalog
@@ -147,14 +147,6 @@ def build_prompts(recordings: Path) -> dict[str, Path]:
             if parts[0] == FLOW and len(parts) > 2 and parts[1] in NATIVE_PROMPTS:
                 files[parts[1]] = audio_file(entry.prompt, recordings).resolve()
     return files
-
-
-def free_tcp_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def ami_secret() -> str | None:

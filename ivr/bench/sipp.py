@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import shutil
-import socket
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+
+from ivr.ports import free_udp_port
 
 SCENARIO = Path(__file__).with_name("sipp_call.xml")
 SIP_PORT = 5060
@@ -25,14 +26,6 @@ def sipp_available() -> tuple[bool, str]:
     if shutil.which("sipp") is None:
         return False, "sipp is not installed (Debian sip-tester)"
     return True, ""
-
-
-def free_udp_port() -> int:
-    """A UDP port on 127.0.0.1 nobody has bound right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def dtmf_pcap(path: Path, keys: str, gap_ms: int) -> None:

@@ -7,11 +7,11 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import socket
 import time
 from pathlib import Path
 
 from ivr.config import Config, load_config
+from ivr.ports import free_tcp_port
 from ivr.redact import install_log_redaction, redact_url
 
 
@@ -25,19 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="log everything (debug), as when chasing a problem")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 async def _main(args: argparse.Namespace) -> int:
     from ivr.demo.run import place_demo_calls
 
     config = load_config(args.config)
     config.ami.enabled = False
-    config.agi.port = _free_port()
+    config.agi.port = free_tcp_port()
     print(f"ivr demo: flows {config.flows.path}, store {redact_url(config.store.url)}")
     print("placing demo calls over FastAGI (the first run also synthesises prompt audio)…")
     started = time.monotonic()

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ivr.ports import free_tcp_port
 from tests.asterisk.fixtures import SERVICE_USER
 from tests.conftest import ROOT
 
 FLOWS = Path(__file__).with_name("flows.yaml")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -50,7 +42,7 @@ class Instance:
 
 def start_instance(tmp_path: Path, name: str, store_url: str) -> Instance:
     """Start ``python -m ivr serve`` named *name* dialling ``Local/{number}@ivr-test-callee``."""
-    port = free_port()
+    port = free_tcp_port()
     config = tmp_path / f"{name}.toml"
     config.write_text(f"""\
 recordings_dir = "{ROOT / 'recordings'}"
@@ -65,7 +57,7 @@ username = "{SERVICE_USER[0]}"
 [store]
 url = "{store_url}"
 [speech]
-audiosocket_port = {free_port()}
+audiosocket_port = {free_tcp_port()}
 [callbacks]
 dial = "Local/{{number}}@ivr-test-callee"
 company = "Harbor Telecom"

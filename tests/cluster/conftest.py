@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
 
+from ivr.ports import free_tcp_port
 from tests.cluster.rig import DB, PG, Cluster, missing_parts
 from tests.conftest import ROOT, need
 
 FLOWS = ROOT / "tests" / "cluster" / "flows" / "cluster.yaml"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +28,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     flows = tmp_path_factory.mktemp("cluster") / "flows.yaml"
     shutil.copy(FLOWS, flows)
     env = {**os.environ, "IVR_CLUSTER_DB": DB, "IVR_CLUSTER_FLOWS": str(flows),
-           "IVR_CLUSTER_WEB_PORT": str(_free_port()), "IVR_CLUSTER_PYTHON": sys.executable}
+           "IVR_CLUSTER_WEB_PORT": str(free_tcp_port()), "IVR_CLUSTER_PYTHON": sys.executable}
     rig = Cluster(env, flows)
     rig.run("down")
     drop = f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.bench.sipp import dtmf_pcap, free_udp_port
+from ivr.bench.sipp import dtmf_pcap
+from ivr.ports import free_udp_port
 
 SCENARIO = Path(__file__).with_name("sipp") / "caller.xml"
 #: Kamailio, the cluster's SIP front door (scripts/cluster).

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-
 import aiohttp
 
 from ivr.demo import backend
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from ivr.ports import free_tcp_port
 
 
 async def test_balance_answers_known_account_and_rejects_wrong_pin() -> None:
-    port = _free_port()
+    port = free_tcp_port()
     runner = await backend.start(port=port)
     url = f"http://127.0.0.1:{port}/api/balance"
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,20 +14,14 @@ import pytest
 import requests
 
 from ivr.demo.callers import SCRIPT
+from ivr.ports import free_tcp_port
 from tests.demo.config import demo_config
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.mark.slow
 def test_demo_places_calls_and_serves_them_in_the_dashboard(tmp_path: Path) -> None:
     config = demo_config(tmp_path, tmp_path / "calls.sqlite3")
-    port = _free_port()
+    port = free_tcp_port()
     demo = subprocess.Popen([sys.executable, "-m", "ivr", "demo", "--port", str(port),
                              "--config", str(config)], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import asyncpg
 import pytest
 import requests
 
+from ivr.ports import free_tcp_port
 from tests.calls.backends import PG_ADMIN, pg_admin
 from tests.conftest import need
 from tests.demo.config import demo_config
@@ -61,16 +61,9 @@ def test_the_demo_shows_the_store_without_its_password(tmp_path: Path,
     assert SECRET not in output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def test_the_dashboard_shows_the_store_without_its_password(tmp_path: Path,
                                                             store_with_password: str) -> None:
-    port = _free_port()
+    port = free_tcp_port()
     dashboard = subprocess.Popen(
         [sys.executable, "-m", "ivr", "dashboard", "--port", str(port)], cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -8,9 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from tests.flowsets import free_port
-
-__all__ = ["free_port"]
+from ivr.ports import free_tcp_port
 
 
 @contextlib.asynccontextmanager
@@ -37,7 +35,7 @@ async def lookup_backend() -> AsyncIterator[str]:
     app.router.add_get("/slow", slow)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
-    port = free_port()
+    port = free_tcp_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         yield f"http://127.0.0.1:{port}"

@@ -33,6 +33,7 @@ from ivr.agi.protocol import encode_request, split_like_asterisk
 from ivr.bench.agi_peer import CallScript, answer
 from ivr.calls.store import open_store
 from ivr.calls.store.schema import calls
+from ivr.ports import free_tcp_port
 from tests.conftest import ROOT
 
 HERE = Path(__file__).parent
@@ -44,13 +45,6 @@ CHAIN = ["welcome", "first_menu", "second_menu", "ask_number", "to_support"]
 #: 5 ms is where the old fire-and-forget writer lost 49 of 50 calls; two more at random
 #: (the drawn moments are in the test ids and in every failure message).
 MOMENTS = [0.005, *(round(random.uniform(0, 2), 3) for _ in range(2))]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _prompt_nodes(recordings: Path) -> dict[str, str]:
@@ -78,7 +72,7 @@ def rig(tmp_path: Path, store_url: str) -> Rig:
     recordings = tmp_path / "recordings"
     subprocess.run([*IVR, "prompts", "build", "--flows", str(FLOWS), "--recordings",
                     str(recordings)], check=True, capture_output=True)
-    port = _free_port()
+    port = free_tcp_port()
     config = tmp_path / "ivr.toml"
     config.write_text(
         f'recordings_dir = "{recordings}"\n'

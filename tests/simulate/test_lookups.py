@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from ivr.flows.loader import parse_flowset
+from ivr.ports import free_tcp_port
 from ivr.simulate.driver import run_flow, scripted
 from tests.conftest import ROOT
-from tests.flowsets import copy_example, free_port
+from tests.flowsets import copy_example
 from tests.interpreter.backend import lookup_backend, lookup_flow
 
 
@@ -54,7 +55,7 @@ async def test_a_slow_backend_is_a_timeout(backend: str) -> None:
 
 
 async def test_nothing_listening_is_connection_refused() -> None:
-    lookup = await _lookup(f"http://127.0.0.1:{free_port()}/x")
+    lookup = await _lookup(f"http://127.0.0.1:{free_tcp_port()}/x")
     assert (lookup["ok"], lookup["error"]) == (False, "connection refused")
 
 
@@ -68,7 +69,7 @@ def test_the_terminal_view_and_the_json_say_why_the_balance_lookup_failed(
         tmp_path: Path) -> None:
     # The shipped flows with the balance backend on a port nothing listens on (8099 may be
     # served by another test's demo backend).
-    port = free_port()
+    port = free_tcp_port()
     copy_example(tmp_path, backend_port=port)
     inputs = ["-i", "1", "-i", "3", "-i", "123456", "-i", "1", "-i", "4321#"]
     shown = _simulate("--at", "2026-11-20T10:00-05:00", *inputs, cwd=tmp_path)
