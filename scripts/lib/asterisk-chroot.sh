@@ -129,6 +129,18 @@ install_manager_conf() {
   mv "$dest.new" "$dest"
 }
 
+# The pid in FILE while that process is still the one its command line names by MARK: pids
+# wrap at 32768 on these machines, and a dead part's number may be some other process's
+# now (a stale pid file once made `up` skip a part, and `down` could kill a stranger).
+live_pid() {  # file mark
+  local p
+  [ -f "$1" ] || return 1
+  p="$(cat "$1")"
+  [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$2" || return 1
+  echo "$p"
+}
+
 without_inherited_fds() {
   ( for fd in /proc/$BASHPID/fd/*; do
       n=${fd##*/}
