@@ -62,7 +62,9 @@ def demo_clock(call: DemoCall, tz: ZoneInfo, now: dt.datetime) -> Callable[[], d
     day = (now - call.ago).astimezone(tz)
     start = day.replace(hour=call.local_hour, minute=(7 * len(call.keys)) % 60, second=0,
                         microsecond=0)
-    while start.weekday() >= 5:  # the demo office works weekdays; weekend calls move to Friday
+    # A call never starts in the future (early in the day, "3 hours ago at 21:00" is yesterday),
+    # and the demo office works weekdays: weekend calls move to Friday.
+    while start > now or start.weekday() >= 5:
         start -= dt.timedelta(days=1)
     return _steps_from(start)
 
