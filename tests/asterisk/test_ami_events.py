@@ -57,3 +57,23 @@ async def test_a_call_s_hangup_arrives_and_its_channel_events_do_not(
                                  for kind, uid in heard))
     assert {name: client.events_seen[name] for name in UNWANTED} == dict.fromkeys(UNWANTED, 0)
     assert client.events_seen["hangup"] >= 1
+
+
+def test_declined_messages_are_not_even_made(ami_observer: AmiObserver) -> None:
+    """asterisk_conf/stasis.conf: a Set() makes no VarSet for anyone, the test user included.
+
+    The observer has no filters and reads every class, so it sees the call's Newexten; a
+    VarSet would reach it too if Asterisk still created the message (it did, 35 per IVR
+    call, each built into an AMI event while the service is connected).
+    """
+    channel_id = f"ivrdecline-{uuid.uuid4().hex[:12]}"
+    response = ami_observer.action(
+        "Originate", Channel="Local/100@ivr-test-agent", Application="Set",
+        Data="IVR_DECLINE_PROBE=1", ChannelId=channel_id, OtherChannelId=f"{channel_id}-2",
+        Async="true")
+    assert response["Response"] == "Success", response
+    ami_observer.wait_for(_of_call("Newexten", channel_id))
+    ami_observer.wait_for(_of_call("Hangup", channel_id))
+    names = {e.get("Event") for e in ami_observer.events
+             if e.get("Uniqueid", "").startswith(channel_id)}
+    assert "VarSet" not in names, names
