@@ -166,8 +166,9 @@ class CallSession:
                     break
                 effects = self.call.receive(event, self.deps.clock())
         except LineLost:
-            # Asterisk vanished with the caller on the line: not the caller's doing, so the
-            # call is recorded as cut off where it was, as a restart does after our own crash.
+            # Asterisk vanished, or hung up on the caller itself (a shutdown, an administrator):
+            # not the caller's doing, so the call is recorded as cut off where it was, as a
+            # restart does after our own crash.
             await self._hung_up()
             record.outcome = OutcomeKind.INTERRUPTED
         except CallerGone:
