@@ -6,7 +6,9 @@ hang-up shows up as ``result=-1``, a ``511`` dead-channel reply, a bare
 ``HANGUP`` line or the socket closing; every method turns all of them into one
 exception, :class:`ChannelHungUp`, so a session needs a single ``except``. A socket
 closing with none of the others first is its subclass :class:`PeerVanished`: Asterisk
-went away with the call (the record says ``interrupted``, not ``abandoned``).
+went away with the call (the record says ``interrupted``, not ``abandoned``). Asterisk
+hanging a live channel up itself (``core stop now``) looks like a caller's hang-up on the
+wire; :meth:`AgiChannel.hangup_side` asks Asterisk afterwards which side it was.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from dataclasses import dataclass
 from typing import Final
 
 from ivr.agi.protocol import (
+    HANGUP_SOURCE_PROBE,
     AgiRequest,
     HangupNotice,
+    HangupSide,
     LocalProtocolError,
     RemoteProtocolError,
     Reply,
     ReplyParser,
     encode_command,
+    parse_hangup_side,
 )
 from ivr.ratelimit import RateLimitedLog
 
@@ -37,6 +42,10 @@ _quiet = RateLimitedLog(log)
 #: Default for how long Asterisk may take to answer a command beyond the time the command
 #: itself waits for the caller (see :meth:`AgiChannel.command`).
 REPLY_TIMEOUT_S: Final = 120.0
+#: How long the hang-up question (:meth:`AgiChannel.hangup_side`) may take: Asterisk answers
+#: it from memory (under 50 ms measured), and a peer that does not answer must not keep a
+#: finished call open for the full reply timeout.
+HANGUP_SIDE_TIMEOUT_S: Final = 5.0
 
 _VARIABLE_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 _DIGITS: Final = "0123456789*#ABCD"
@@ -236,6 +245,28 @@ class AgiChannel:
                 return
             if self._pending:
                 raise RemoteProtocolError(f"unsolicited AGI reply {self._pending[0].code}")
+
+    async def hangup_side(self) -> HangupSide:
+        """After a hang-up, ask Asterisk which side ended the channel: one round trip.
+
+        Asterisk keeps a hung-up channel, and answers ``GET FULL VARIABLE`` on it, until
+        the FastAGI session ends (``run_agi`` in res_agi.c, dead mode), so the question is
+        asked before the connection is closed. Never raises: a connection that is gone or
+        a reply that does not come in time gives :attr:`HangupSide.UNKNOWN`.
+        """
+        try:
+            async with asyncio.timeout(HANGUP_SIDE_TIMEOUT_S):
+                reply = await self.command("GET FULL VARIABLE", HANGUP_SOURCE_PROBE)
+        except TimeoutError:
+            # The call is over either way; no later command may read this late reply.
+            self._writer.close()
+            _quiet.warning("hangup-side-timeout", "FastAGI call %s: no answer to the hang-up "
+                           "question within %.1f s", self.request.uniqueid,
+                           HANGUP_SIDE_TIMEOUT_S)
+            return HangupSide.UNKNOWN
+        except (ChannelHungUp, AgiCommandError, RemoteProtocolError):
+            return HangupSide.UNKNOWN
+        return parse_hangup_side(reply)
 
     async def answer(self) -> None:
         """Answer the channel."""

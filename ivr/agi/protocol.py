@@ -4,7 +4,9 @@ Asterisk opens the TCP connection, sends ``agi_*: value`` header lines ended by
 a blank line, then waits for one command line at a time and answers each with
 a reply (``200 result=…``, ``510``, ``511``, or a multi-line ``520-…``). When
 the caller hangs up it also sends a bare ``HANGUP`` line, which may arrive
-before or after the reply of the command in progress.
+before or after the reply of the command in progress. Asterisk sends the same line when it
+hangs the channel up itself (``core stop now``, an administrator's hang-up);
+:data:`HANGUP_SOURCE_PROBE` and :func:`parse_hangup_side` tell the two apart.
 
 Nothing here touches a socket: :class:`RequestParser` and :class:`ReplyParser`
 are fed bytes and hand back frozen events; :func:`encode_command` turns a
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 from typing import Final
 
@@ -147,6 +150,39 @@ class HangupNotice:
 
 
 ReplyEvent = Reply | HangupNotice
+
+
+class HangupSide(Enum):
+    """Which side ended a hung-up channel, as Asterisk's own record of the channel says."""
+
+    #: The caller's line reported the hang-up (a SIP BYE, a Local half ending).
+    CALLER = "caller"
+    #: Nothing on the caller's side did: Asterisk hung the channel up itself (shutdown,
+    #: ``channel request hangup``, the AMI ``Hangup`` action, an RTP timeout).
+    ASTERISK = "asterisk"
+    #: The question could not be asked or answered (connection gone, odd reply).
+    UNKNOWN = "unknown"
+
+
+#: The ``GET FULL VARIABLE`` argument that asks, on a hung-up channel, how long its
+#: ``CHANNEL(hangupsource)`` is. A channel driver sets that source to the channel's own name
+#: when the far end hangs up (``chan_pjsip_session_end``; DAHDI, IAX2 and PRI do the same);
+#: ``ast_softhangup`` (``ast_softhangup_all`` at shutdown, the CLI and AMI hang-ups) sets
+#: none. ``GET FULL VARIABLE`` is one of the commands ``res_agi`` runs on a dead channel, and
+#: the channel lives until the FastAGI session ends, so the answer is there to read. Only the
+#: length comes back: the source is a channel name, which can hold what a caller dialled.
+HANGUP_SOURCE_PROBE: Final = "${LEN(${CHANNEL(hangupsource)})}"
+
+
+def parse_hangup_side(reply: Reply) -> HangupSide:
+    """Read the reply to ``GET FULL VARIABLE`` :data:`HANGUP_SOURCE_PROBE`.
+
+    No source (``0``) means nothing on the caller's side ended the channel: Asterisk did.
+    Anything that is not a clean length is :attr:`HangupSide.UNKNOWN`.
+    """
+    if not reply.ok or reply.result != "1" or reply.data is None or not reply.data.isdigit():
+        return HangupSide.UNKNOWN
+    return HangupSide.ASTERISK if int(reply.data) == 0 else HangupSide.CALLER
 
 
 def parse_reply_line(line: str) -> Reply:

@@ -13,7 +13,7 @@ import contextlib
 import random
 from dataclasses import dataclass, field
 
-from ivr.agi.protocol import encode_request, split_like_asterisk
+from ivr.agi.protocol import HANGUP_SOURCE_PROBE, encode_request, split_like_asterisk
 
 
 @dataclass
@@ -56,6 +56,26 @@ def answer(words: list[str], script: CallScript) -> str:
     if command.startswith(("ANSWER", "EXEC", "SAY ")):
         return "200 result=0"
     return "510 Invalid or unknown command"
+
+
+def hangup_source_reply(source: str) -> str:
+    """The reply Asterisk gives to the hang-up question on a channel with hang-up source *source*.
+
+    The question is ``GET FULL VARIABLE`` :data:`~ivr.agi.protocol.HANGUP_SOURCE_PROBE`, the
+    length of ``CHANNEL(hangupsource)``: empty (``0``) when Asterisk hung the channel up itself.
+    """
+    return f"200 result=1 ({len(source)})"
+
+
+def dead_answer(words: list[str], source: str) -> str:
+    """What Asterisk answers once the caller has hung up (res_agi's dead mode).
+
+    The caller's channel driver has named the channel (*source*) as the hang-up source, so
+    the hang-up question gets its length; a command that needs a live channel gets 511.
+    """
+    if words[:3] == ["GET", "FULL", "VARIABLE"] and words[3:4] == [HANGUP_SOURCE_PROBE]:
+        return hangup_source_reply(source)
+    return "511 Command Not Permitted on a dead channel or intercept routine"
 
 
 def header(script_name: str, n: int) -> bytes:
@@ -102,7 +122,7 @@ async def one_call(host: str, port: int, script_name: str, n: int, script: CallS
                     stats.hangups += 1
                     hung_up = True
                 else:
-                    writer.write(b"511 Command Not Permitted on a dead channel\n")
+                    writer.write(dead_answer(words, f"PJSIP/bench-{n:08x}").encode() + b"\n")
                 continue
             if pace_s and " ".join(words[:2]).upper().startswith(_PACED):
                 await asyncio.sleep(pace_s * random.uniform(0.5, 1.5))

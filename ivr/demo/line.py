@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.agi.protocol import encode_request, split_like_asterisk
-from ivr.bench.agi_peer import CallScript, answer
+from ivr.bench.agi_peer import CallScript, answer, dead_answer
 from ivr.demo.voice import speak_turn
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ async def converse(host: str, port: int, header: bytes, script: CallScript,
             words = split_like_asterisk(line.decode("utf-8", "replace"))
             if script.hangup_at is not None and count >= script.hangup_at:
                 # As Asterisk does: the running command fails, HANGUP, then a dead channel.
-                reply = "200 result=-1\nHANGUP" if count == script.hangup_at else "511 dead"
+                reply = ("200 result=-1\nHANGUP" if count == script.hangup_at
+                         else dead_answer(words, "PJSIP/demo-caller"))
             elif [w.upper() for w in words[:2]] == ["EXEC", "AUDIOSOCKET"] and len(words) > 2:
                 # A speech question: the caller says the next phrase (silence when none is left).
                 reply = f"200 result={await speak_turn(words[2], said.pop(0) if said else b'')}"

@@ -2,21 +2,24 @@
 
 Questions with speech go to the speech turn (AudioSocket streaming, or ``RECORD FILE``
 with recognition), keys to ``STREAM FILE`` + ``WAIT FOR DIGIT``. Every way Asterisk says
-the caller is gone (:class:`~ivr.agi.channel.ChannelHungUp`) becomes :class:`CallerGone`,
-and a refused command becomes :class:`TransportFailed`, so the session knows nothing of AGI.
+the channel is gone (:class:`~ivr.agi.channel.ChannelHungUp`) becomes :class:`CallerGone`
+when the caller hung up and :class:`LineLost` when they did not (Asterisk vanished, or hung
+the channel up itself: ``core stop now``, an administrator), and a refused command becomes
+:class:`TransportFailed`, so the session knows nothing of AGI. That choice is made here
+only, in :meth:`AgiTransport._gone`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp, PeerVanished
-from ivr.agi.protocol import LocalProtocolError
+from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
+from ivr.agi.protocol import HangupSide, LocalProtocolError
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, PlaybackDone
 from ivr.flows.keys import escape_keys
@@ -48,18 +51,6 @@ class SpeechResult(Protocol):
         """The event for the engine."""
 
 
-@contextmanager
-def _agi_errors() -> Iterator[None]:
-    try:
-        yield
-    except PeerVanished as exc:
-        raise LineLost(str(exc)) from exc
-    except ChannelHungUp as exc:
-        raise CallerGone(str(exc)) from exc
-    except (AgiCommandError, LocalProtocolError) as exc:
-        raise TransportFailed(str(exc)) from exc
-
-
 class AgiTransport:
     """One caller on a FastAGI channel; prompts are WAVs under *recordings_dir*."""
 
@@ -70,6 +61,32 @@ class AgiTransport:
         self.speech = speech
         request = channel.request
         self._line = Line(request.uniqueid, request.channel, request.caller)
+
+    @asynccontextmanager
+    async def _agi_errors(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except ChannelHungUp as exc:
+            raise await self._gone(str(exc)) from exc
+        except (AgiCommandError, LocalProtocolError) as exc:
+            raise TransportFailed(str(exc)) from exc
+
+    async def _gone(self, why: str) -> CallerGone:
+        """What the channel's end means for the record: the caller's doing or not.
+
+        The connection ending with no hang-up first (:class:`~ivr.agi.channel.PeerVanished`)
+        is Asterisk gone. Otherwise Asterisk says whose hang-up it was
+        (:meth:`AgiChannel.hangup_side`): a channel nothing on the caller's side hung up was
+        ended by Asterisk itself (a shutdown's ``ast_softhangup_all``, ``channel request
+        hangup``, the AMI ``Hangup`` action). Only an answer that names no source counts;
+        when Asterisk cannot be asked (a reply timeout closed the connection) the call stays
+        the caller's, as before.
+        """
+        if self.channel.vanished:
+            return LineLost(why)
+        if await self.channel.hangup_side() is HangupSide.ASTERISK:
+            return LineLost(f"{why}; Asterisk hung the channel up itself")
+        return CallerGone(why)
 
     @property
     def line(self) -> Line:
@@ -83,29 +100,29 @@ class AgiTransport:
 
     async def answer(self) -> None:
         """``ANSWER``."""
-        with _agi_errors():
+        async with self._agi_errors():
             await self.channel.answer()
 
     async def set_variable(self, name: str, value: str) -> None:
         """``SET VARIABLE`` (or the base64 helper for values with line breaks)."""
-        with _agi_errors():
+        async with self._agi_errors():
             await self.channel.set_variable(name, value)
 
     async def hangup(self) -> None:
         """``HANGUP``."""
-        with _agi_errors():
+        async with self._agi_errors():
             await self.channel.hangup()
 
     async def play(self, effect: fx.Play) -> Event:
         """``STREAM FILE`` each prompt, stopping on one of the effect's interrupt keys."""
-        with _agi_errors():
+        async with self._agi_errors():
             key = await play(self.channel, effect.prompts, self.recordings_dir,
                              effect.interrupt_keys)
         return PlaybackDone() if key is None else Digits(key)
 
     async def gather(self, effect: fx.Gather) -> Event:
         """A speech turn when a model hears the language, else prompt and ``WAIT FOR DIGIT``."""
-        with _agi_errors():
+        async with self._agi_errors():
             event = await self._speech(effect) if self._hears(effect) else None
             if event is not None:
                 return event
@@ -137,7 +154,7 @@ class AgiTransport:
 
     async def record(self, effect: fx.Record, name: str) -> Event:
         """Play the prompt (no barge-in), then ``RECORD FILE`` into *name* under the recordings."""
-        with _agi_errors():
+        async with self._agi_errors():
             await play(self.channel, effect.prompts, self.recordings_dir, "")
             return await record(self.channel, self.recordings_dir, name, effect.max_seconds,
                                 effect.silence_s, effect.beep, effect.finish_keys)
@@ -159,8 +176,7 @@ class AgiTransport:
                 pending.cancel()
             await asyncio.gather(task, hangup, return_exceptions=True)
         if hangup.done() and not hangup.cancelled() and hangup.exception() is None:
-            gone = LineLost if self.channel.vanished else CallerGone
-            raise gone(f"hung up during the {type(effect).__name__.lower()}")
+            raise await self._gone(f"hung up during the {type(effect).__name__.lower()}")
         return task.result()
 
 

@@ -5,10 +5,12 @@ order, then the blocking one, whose result goes back to the engine as one
 event. A hang-up at any moment (:class:`CallerGone` from the transport: any AGI
 command, the ``HANGUP`` line during a lookup, the simulated caller's ``hangup``)
 becomes the engine's ``Hangup`` event, so the record ends as abandoned at the
-node the caller was in. The record is written incrementally and finished in
-every case, including engine bugs. The live service, ``ivr simulate`` and ``ivr replay``
-all run calls through here; only the :class:`~ivr.interpreter.transport.Transport` differs,
-and what answers lookups and queue checks (:class:`SessionDeps`).
+node the caller was in; as interrupted when the hang-up was not the caller's
+(:class:`LineLost`: Asterisk vanished or hung up on them itself). The record is
+written incrementally and finished in every case, including engine bugs. The live
+service, ``ivr simulate`` and ``ivr replay`` all run calls through here; only the
+:class:`~ivr.interpreter.transport.Transport` differs, and what answers lookups and
+queue checks (:class:`SessionDeps`).
 """
 
 from __future__ import annotations
@@ -166,8 +168,9 @@ class CallSession:
                     break
                 effects = self.call.receive(event, self.deps.clock())
         except LineLost:
-            # Asterisk vanished with the caller on the line: not the caller's doing, so the
-            # call is recorded as cut off where it was, as a restart does after our own crash.
+            # Asterisk vanished, or hung up on the caller itself (a shutdown, an administrator):
+            # not the caller's doing, so the call is recorded as cut off where it was, as a
+            # restart does after our own crash.
             await self._hung_up()
             record.outcome = OutcomeKind.INTERRUPTED
         except CallerGone:

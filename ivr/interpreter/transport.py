@@ -25,7 +25,7 @@ class CallerGone(Exception):
 
 
 class LineLost(CallerGone):
-    """The line went away without the caller hanging up (the PBX itself vanished)."""
+    """The line went away without the caller hanging up (the PBX vanished or hung up itself)."""
 
 
 class TransportFailed(Exception):

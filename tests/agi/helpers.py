@@ -10,7 +10,8 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from ivr.agi.protocol import encode_request, split_like_asterisk
+from ivr.agi.protocol import HANGUP_SOURCE_PROBE, encode_request, split_like_asterisk
+from ivr.bench.agi_peer import hangup_source_reply
 from ivr.flows.flowset import FlowSet
 from ivr.flows.model import FlowFile
 
@@ -94,6 +95,15 @@ class FakeAsterisk:
         assert got[: len(words)] == list(words), got
         await self.reply(reply)
         return got
+
+    async def answer_hangup_question(self, source: str) -> None:
+        """Answer the service's question after a hang-up as Asterisk does (dead mode).
+
+        *source* is the channel's hang-up source: its own name when the caller's side hung
+        up, ``""`` when Asterisk hung it up itself (shutdown, CLI, AMI).
+        """
+        await self.expect("GET", "FULL", "VARIABLE", HANGUP_SOURCE_PROBE,
+                          reply=hangup_source_reply(source))
 
     async def closed_by_server(self) -> bool:
         data = await asyncio.wait_for(self.reader.read(), 5)

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from ivr.agi import channel as channel_module
 from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
-from ivr.agi.protocol import LocalProtocolError
+from ivr.agi.protocol import HangupSide, LocalProtocolError
 from ivr.agi.server import AgiServer
 from tests.agi.helpers import FakeAsterisk
 
@@ -125,6 +126,43 @@ async def test_hangup_in_any_form_ends_the_session(run: object, replies: list[st
     assert out["raised"] == ("ChannelHungUp" if replies else "PeerVanished")
     if replies:
         assert await peer.closed_by_server()
+        await peer.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "side"),
+    [
+        ("200 result=1 (23)", HangupSide.CALLER),
+        ("200 result=1 (0)", HangupSide.ASTERISK),
+        ("511 Command Not Permitted on a dead channel or intercept routine", HangupSide.UNKNOWN),
+        (None, HangupSide.UNKNOWN),  # the connection closes instead
+        ("", HangupSide.UNKNOWN),  # no answer at all: the short deadline, not 120 s
+    ],
+)
+async def test_hangup_side_asks_once_after_the_hangup_and_never_raises(
+    run: object, answer: str | None, side: HangupSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(channel_module, "HANGUP_SIDE_TIMEOUT_S", 0.2)
+
+    async def body(ch: AgiChannel, out: Results) -> None:
+        try:
+            await ch.stream_file("x", "")
+        except ChannelHungUp:
+            out["side"] = await ch.hangup_side()
+
+    port, out = await run(body)  # type: ignore[operator]
+    peer = await FakeAsterisk.connect(port)
+    assert (await peer.command())[:2] == ["STREAM", "FILE"]
+    await peer.reply("200 result=-1 endpos=0\nHANGUP")
+    question = await peer.command()
+    assert question == ["GET", "FULL", "VARIABLE", "${LEN(${CHANNEL(hangupsource)})}"]
+    if answer is None:
+        await peer.close()
+    elif answer:
+        await peer.reply(answer)
+    await _until_done(out)
+    assert out["side"] is side
+    if answer is not None:
         await peer.close()
 
 

@@ -9,8 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ivr.agi.protocol import (
+    HANGUP_SOURCE_PROBE,
     MAX_ARGS,
     HangupNotice,
+    HangupSide,
     LocalProtocolError,
     RemoteProtocolError,
     Reply,
@@ -18,6 +20,7 @@ from ivr.agi.protocol import (
     RequestParser,
     encode_command,
     encode_request,
+    parse_hangup_side,
     parse_reply_line,
     parse_request_block,
     quote_argument,
@@ -244,3 +247,28 @@ def test_encoded_request_parses_back_to_the_same_headers() -> None:
     assert block.endswith(b"\n\n")
     request = parse_request_block(block.decode()[:-1])
     assert (request.script, request.uniqueid, request.caller) == ("main", "1.2", "Eve")
+
+
+@pytest.mark.parametrize(
+    ("line", "side"),
+    [
+        ("200 result=1 (19)", HangupSide.CALLER),  # PJSIP/sipp-00000000 after its BYE
+        ("200 result=1 (0)", HangupSide.ASTERISK),  # core stop now, channel request hangup
+        ("200 result=0", HangupSide.UNKNOWN),  # the variable is unset: not Asterisk's answer
+        ("200 result=1 ()", HangupSide.UNKNOWN),
+        ("200 result=1 (-1)", HangupSide.UNKNOWN),
+        ("200 result=1 (0 )", HangupSide.UNKNOWN),
+        ("511 Command Not Permitted on a dead channel or intercept routine", HangupSide.UNKNOWN),
+        ("510 Invalid or unknown command", HangupSide.UNKNOWN),
+    ],
+)
+def test_hangup_side_is_read_from_the_length_of_the_hangup_source(
+    line: str, side: HangupSide
+) -> None:
+    assert parse_hangup_side(parse_reply_line(line)) is side
+
+
+def test_hangup_question_is_one_dead_channel_safe_command_with_no_caller_text() -> None:
+    line = encode_command("GET FULL VARIABLE", HANGUP_SOURCE_PROBE)
+    assert split_like_asterisk(line.decode()) == [
+        "GET", "FULL", "VARIABLE", "${LEN(${CHANNEL(hangupsource)})}"]

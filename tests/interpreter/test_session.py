@@ -91,14 +91,26 @@ async def test_menu_choice_hands_off_to_queue_with_channel_variables(harness: Ha
     await peer.close()
 
 
-async def test_hangup_during_prompt_is_abandoned_at_the_menu(harness: Harness) -> None:
+#: The FakeAsterisk channel's own name: what its driver records as the source of a far-end
+#: hang-up. No source at all means Asterisk hung the channel up itself.
+CALLER_SIDE = "Local/s@test-00000001;2"
+
+
+@pytest.mark.parametrize(("source", "outcome"), [(CALLER_SIDE, "abandoned"),
+                                                 ("", "interrupted")])
+async def test_hangup_during_prompt_is_recorded_by_who_hung_up(
+    harness: Harness, source: str, outcome: str
+) -> None:
+    # Asterisk sends the same HANGUP whether the caller hung up or it hung the channel up
+    # itself (core stop now); the service asks which before it lets the channel go.
     fds = _fds()
     peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.2")
     await _menu(peer, "200 result=-1 endpos=0\nHANGUP")
+    await peer.answer_hangup_question(source)
     assert await peer.closed_by_server()
     await _ended(harness, "100.2")
     record = harness.store.calls["100.2"]
-    assert (record.outcome, record.outcome_node) == ("abandoned", "menu")
+    assert (record.outcome, record.outcome_node) == (outcome, "menu")
     await peer.close()
     await asyncio.sleep(0.05)
     assert _our_tasks() == []
@@ -114,6 +126,7 @@ async def test_hangup_during_digit_collection_is_abandoned_there(harness: Harnes
     await peer.reply("200 result=0 endpos=8000")
     await peer.expect("WAIT", "FOR", "DIGIT", reply="200 result=55")
     await peer.expect("WAIT", "FOR", "DIGIT", reply="HANGUP\n200 result=-1")
+    await peer.answer_hangup_question(CALLER_SIDE)
     assert await peer.closed_by_server()
     await _ended(harness, "100.3")
     record = harness.store.calls["100.3"]
@@ -125,7 +138,11 @@ async def test_hangup_during_digit_collection_is_abandoned_there(harness: Harnes
     assert _fds() == fds
 
 
-async def test_hangup_during_lookup_cancels_it_and_is_abandoned_there(harness: Harness) -> None:
+@pytest.mark.parametrize(("source", "outcome"), [(CALLER_SIDE, "abandoned"),
+                                                 ("", "interrupted")])
+async def test_hangup_during_lookup_cancels_it_and_is_recorded_there(
+    harness: Harness, source: str, outcome: str
+) -> None:
     fds = _fds()
     async with stalled_lookup() as started:
         peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.4")
@@ -136,15 +153,39 @@ async def test_hangup_during_lookup_cancels_it_and_is_abandoned_there(harness: H
             await peer.expect("WAIT", "FOR", "DIGIT", reply=f"200 result={ord(key)}")
         await asyncio.wait_for(started.wait(), 5)
         await peer.reply("HANGUP")
+        await peer.answer_hangup_question(source)
         assert await peer.closed_by_server()
         await _ended(harness, "100.4")
         record = harness.store.calls["100.4"]
-        assert (record.outcome, record.outcome_node) == ("abandoned", "fetch")
+        assert (record.outcome, record.outcome_node) == (outcome, "fetch")
         await peer.close()
         await asyncio.sleep(0.05)
         assert _our_tasks() == []
     await asyncio.sleep(0.05)
     assert _fds() == fds
+
+
+@pytest.mark.parametrize("answer", ["511 Command Not Permitted on a dead channel",
+                                    "200 result=0", "200 result=1 (x)", None])
+async def test_hangup_stays_the_callers_when_asterisk_cannot_say_otherwise(
+    harness: Harness, answer: str | None
+) -> None:
+    # Only a clear "no source" moves a hang-up off the caller: a refusal, an unset value,
+    # something that is not a length, or the connection closing instead of an answer do not.
+    peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.7")
+    await _menu(peer, "HANGUP\n200 result=-1 endpos=0")
+    question = await peer.command()
+    assert question[:3] == ["GET", "FULL", "VARIABLE"], question
+    if answer is None:
+        await peer.close()
+    else:
+        await peer.reply(answer)
+        assert await peer.closed_by_server()
+    await _ended(harness, "100.7")
+    record = harness.store.calls["100.7"]
+    assert (record.outcome, record.outcome_node) == ("abandoned", "menu")
+    if answer is not None:
+        await peer.close()
 
 
 async def test_asterisk_vanishing_mid_prompt_is_interrupted_not_abandoned(
