@@ -40,8 +40,10 @@ def test_other_calls_keep_their_office_hour() -> None:
 @pytest.mark.parametrize("utc", ["2026-11-30T09:27:00", "2026-11-30T03:00:00",
                                  "2026-12-01T23:59:00", "2026-12-05T12:00:00"])
 def test_no_call_starts_in_the_future(utc: str) -> None:
-    """Early in the day "3 hours ago, at 21:00" is yesterday, not tonight (seen: a demo run at
-    09:27 UTC on a Monday dated the voicemail call 02:07 UTC the next day)."""
+    """Early in the day "3 hours ago, at 21:00" is yesterday, not tonight.
+
+    Seen: a demo run at 09:27 UTC on a Monday dated the voicemail call 02:07 UTC the next day.
+    """
     now = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.UTC)
     for call in SCRIPT:
         start = demo_clock(call, NEW_YORK, now)()
