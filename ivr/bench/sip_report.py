@@ -113,6 +113,17 @@ def _line(s: Summary) -> str:
             f"{s.delay(0.99):5.0f}   {len(s.backlog)}")
 
 
+def _print_stack(s: Summary) -> None:
+    print(_line(s))
+    by_kind = ", ".join(f"{kind} p99 {s.delay(0.99, kind):.0f} ms"
+                        for kind in ("menu", "queue") if s.delays.get(kind))
+    what = "speech end" if s.stack == "speech" else "key"
+    print(f"{'':13}{what}->{by_kind or 'no prompt timed'}; "
+          f"{s.runs} run(s){'' if s.clean else ', NOT clean'}")
+    for wrong in s.wrong[:5]:
+        print(f"{'':13}wrong outcome: {wrong}")
+
+
 def print_report(results: Sequence[LevelResult], phrase: str = "") -> None:
     """Print the per-level table, the ratios and the highest clean level of each stack."""
     table = summarise(results)
@@ -131,16 +142,9 @@ def print_report(results: Sequence[LevelResult], phrase: str = "") -> None:
           "RSS MiB Ast/svc  key->prompt ms p50 p95 p99  task backlog warnings")
     for level in sorted({lv for lv, _ in table}):
         native, ours = table.get((level, "native")), table.get((level, "ivr"))
-        for s in (native, ours, table.get((level, "speech"))):
+        for s in (native, ours):
             if s is not None:
-                print(_line(s))
-                by_kind = ", ".join(f"{kind} p99 {s.delay(0.99, kind):.0f} ms"
-                                    for kind in ("menu", "queue") if s.delays.get(kind))
-                what = "speech end" if s.stack == "speech" else "key"
-                print(f"{'':13}{what}->{by_kind or 'no prompt timed'}; "
-                      f"{s.runs} run(s){'' if s.clean else ', NOT clean'}")
-                for wrong in s.wrong[:5]:
-                    print(f"{'':13}wrong outcome: {wrong}")
+                _print_stack(s)
         if native and ours:
             # Asterisk logs milliseconds and native dialplan often answers within one: the
             # delay is compared as milliseconds added, a ratio only where native took >= 1 ms.
@@ -149,10 +153,12 @@ def print_report(results: Sequence[LevelResult], phrase: str = "") -> None:
                   f"Asterisk alone {_ratio(ours.cpu_ms('asterisk'), native.cpu_ms())}; "
                   f"key->prompt p50 {added[0.5]:+.0f} ms, p99 {added[0.99]:+.0f} ms "
                   f"({_ratio(ours.delay(0.99), native.delay(0.99))})")
+        if (speech := table.get((level, "speech"))) is not None:
+            _print_stack(speech)
     best = {stack: max((lv for (lv, st), s in table.items() if st == stack and s.clean),
                        default=0) for stack in stacks}
-    shown = ", ".join(f"{stack} {best[stack] or 'none'}" for stack in stacks)
-    ratio = f" ({best['ivr'] / best['native']:.2f}x)" if best.get("native") and "ivr" in best \
-        else ""
+    shown = [f"{stack} {best[stack] or 'none'}" for stack in stacks]
+    if best.get("native") and "ivr" in best:
+        shown[stacks.index("ivr")] += f" ({best['ivr'] / best['native']:.2f}x)"
     print(f"\nhighest clean level (0 failed, every caller right and in the queue): "
-          f"{shown}{ratio}")
+          f"{', '.join(shown)}")
