@@ -195,10 +195,14 @@ def _plan(args: argparse.Namespace, stacks: list[str], recordings: Path,
             ends["speech"] = expected(args.phrase)
         except PhraseError as exc:
             raise BenchSetupError(str(exc)) from exc
-        menu = build_prompts(recordings, SPEECH_FLOWS, SPEECH_FLOW, [SPEECH_MENU])[SPEECH_MENU]
-        said = utterance(args.phrase, len(read_pcm(menu)) // 16)
-        callers["speech"] = Caller(flow=SPEECH_FLOW, first_ms=0, hold_ms=args.hold_ms,
-                                   speech=said.ulaw)
+        end = ends["speech"]
+        prompts = build_prompts(recordings, SPEECH_FLOWS, SPEECH_FLOW, [SPEECH_MENU, end.node])
+        said = utterance(args.phrase, len(read_pcm(prompts[SPEECH_MENU])) // 16)
+        # The caller stays through the prompt that answers the word, then --hold-ms in the
+        # queue: leaving during it would count a slow answer as a wrong one.
+        answer_ms = len(read_pcm(prompts[end.node])) // 16 if end.node in prompts else 0
+        callers["speech"] = Caller(flow=SPEECH_FLOW, first_ms=0,
+                                   hold_ms=answer_ms + args.hold_ms, speech=said.ulaw)
         speech_end_ms = said.speech_end_ms
         print("note: speaking callers run through ivr serve only: the native dialplan "
               "has no speech recognition, so they have no native ratio")
