@@ -22,7 +22,7 @@ import asyncio
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ _LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\] (\w+)\[")
 _DTMF = re.compile(r"DTMF end '(.)' received on (\S+?),")
 _PLAYING = re.compile(r": <([^>]+)> Playing '")
 _QUEUE = re.compile(r': Executing \[[^\]]*\] Queue\("([^"]+)"')
+_ANSWER = re.compile(r': Executing \[[^\]]*\] Answer\("([^"]+)"')
 #: Asterisk's warning that a task processor (the AMI event queue among them) fell behind.
 BACKLOG = "task processor queue reached"
 
@@ -86,6 +87,13 @@ def _when(stamp: str) -> dt.datetime:
     return dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
 
 
+def _timed(lines: Iterable[str]) -> Iterator[tuple[dt.datetime, str]]:
+    """Each Asterisk log line with its timestamp (lines without one are skipped)."""
+    for line in lines:
+        if (head := _LINE.match(line)) is not None:
+            yield _when(head.group(1)), line
+
+
 def key_to_prompt_ms(lines: Iterable[str]) -> dict[str, list[float]]:
     """Delays (ms) from each key press to the next prompt on the same channel.
 
@@ -94,11 +102,7 @@ def key_to_prompt_ms(lines: Iterable[str]) -> dict[str, list[float]]:
     Keyed by what started: ``menu`` (a prompt played) or ``queue`` (``Queue()`` ran).
     """
     events: list[tuple[dt.datetime, int, str]] = []
-    for line in lines:
-        head = _LINE.match(line)
-        if head is None:
-            continue
-        at = _when(head.group(1))
+    for at, line in _timed(lines):
         if (key := _DTMF.search(line)) is not None:
             events.append((at, 0, key.group(2)))
         elif (play := _PLAYING.search(line)) is not None:
@@ -113,6 +117,33 @@ def key_to_prompt_ms(lines: Iterable[str]) -> dict[str, list[float]]:
             pressed.setdefault(channel, at)  # repeated end packets of one key: the first counts
         elif (key_at := pressed.pop(channel, None)) is not None:
             delays["menu" if kind == 1 else "queue"].append((at - key_at).total_seconds() * 1000)
+    return delays
+
+
+def speech_to_prompt_ms(lines: Iterable[str], speech_end_ms: int) -> dict[str, list[float]]:
+    """Delays (ms) from the end of each caller's words to the next prompt on its channel.
+
+    A speaking caller of ``ivr bench sip --speech`` starts its audio as the call is
+    answered and its words end *speech_end_ms* later, so on Asterisk's clock they end
+    at the channel's ``Answer()`` plus that. The prompt that answers them is the first
+    ``Playing`` (or ``Queue()``) on the channel after then: the menu itself plays over
+    AudioSocket, which logs no ``Playing``. sipp starts the audio when the 200 OK
+    arrives, a fraction of a millisecond after ``Answer()`` on this machine.
+    """
+    answered: dict[str, dt.datetime] = {}
+    delays: dict[str, list[float]] = {"menu": [], "queue": []}
+    for at, line in _timed(lines):
+        if (answer := _ANSWER.search(line)) is not None:
+            answered[answer.group(1)] = at
+            continue
+        kind, channel = ("menu", play.group(1)) if (play := _PLAYING.search(line)) else \
+            ("queue", queue.group(1)) if (queue := _QUEUE.search(line)) else ("", "")
+        start = answered.get(channel)
+        if kind and start is not None:
+            delay = (at - start).total_seconds() * 1000 - speech_end_ms
+            if delay >= 0:  # a prompt before the words ended does not answer them
+                answered.pop(channel)
+                delays[kind].append(delay)
     return delays
 
 

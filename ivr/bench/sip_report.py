@@ -113,25 +113,38 @@ def _line(s: Summary) -> str:
             f"{s.delay(0.99):5.0f}   {len(s.backlog)}")
 
 
-def print_report(results: Sequence[LevelResult]) -> None:
+def _print_stack(s: Summary) -> None:
+    print(_line(s))
+    by_kind = ", ".join(f"{kind} p99 {s.delay(0.99, kind):.0f} ms"
+                        for kind in ("menu", "queue") if s.delays.get(kind))
+    what = "speech end" if s.stack == "speech" else "key"
+    print(f"{'':13}{what}->{by_kind or 'no prompt timed'}; "
+          f"{s.runs} run(s){'' if s.clean else ', NOT clean'}")
+    for wrong in s.wrong[:5]:
+        print(f"{'':13}wrong outcome: {wrong}")
+
+
+def print_report(results: Sequence[LevelResult], phrase: str = "") -> None:
     """Print the per-level table, the ratios and the highest clean level of each stack."""
     table = summarise(results)
-    print("\nivr bench sip: each caller presses 1, then 2, then waits in queue 'bench'")
+    stacks = [st for st in ("native", "ivr", "speech") if any(k[1] == st for k in table)]
+    if stacks != ["speech"]:
+        print("\nivr bench sip: each caller presses 1, then 2, then waits in queue 'bench'")
+    if "speech" in stacks:
+        print(f"\nivr bench sip, stack 'speech': each caller says {phrase or 'a phrase'!r} "
+              "(espeak-ng, G.711 µ-law RTP) to a Korean speech menu that ivr serve hears "
+              "over AudioSocket with Vosk, then waits in the queue it chose. No native ratio: "
+              "the reference dialplan has no speech recognition")
     print("CPU per call = process CPU over the level / calls attempted; key->prompt = Asterisk's "
-          "DTMF end to the next prompt (or Queue()) on that channel\n")
+          "DTMF end to the next prompt (or Queue()) on that channel; for 'speech', from the end "
+          "of the caller's words (Answer() + where they end in the audio sent)\n")
     print("level stack   calls   done failed  right in-queue  CPU ms/call (Ast + svc)  "
           "RSS MiB Ast/svc  key->prompt ms p50 p95 p99  task backlog warnings")
     for level in sorted({lv for lv, _ in table}):
         native, ours = table.get((level, "native")), table.get((level, "ivr"))
         for s in (native, ours):
             if s is not None:
-                print(_line(s))
-                by_kind = ", ".join(f"{kind} p99 {s.delay(0.99, kind):.0f} ms"
-                                    for kind in ("menu", "queue") if s.delays.get(kind))
-                print(f"{'':13}key->{by_kind or 'no key press timed'}; "
-                      f"{s.runs} run(s){'' if s.clean else ', NOT clean'}")
-                for wrong in s.wrong[:5]:
-                    print(f"{'':13}wrong outcome: {wrong}")
+                _print_stack(s)
         if native and ours:
             # Asterisk logs milliseconds and native dialplan often answers within one: the
             # delay is compared as milliseconds added, a ratio only where native took >= 1 ms.
@@ -140,8 +153,12 @@ def print_report(results: Sequence[LevelResult]) -> None:
                   f"Asterisk alone {_ratio(ours.cpu_ms('asterisk'), native.cpu_ms())}; "
                   f"key->prompt p50 {added[0.5]:+.0f} ms, p99 {added[0.99]:+.0f} ms "
                   f"({_ratio(ours.delay(0.99), native.delay(0.99))})")
+        if (speech := table.get((level, "speech"))) is not None:
+            _print_stack(speech)
     best = {stack: max((lv for (lv, st), s in table.items() if st == stack and s.clean),
-                       default=0) for stack in ("native", "ivr")}
+                       default=0) for stack in stacks}
+    shown = [f"{stack} {best[stack] or 'none'}" for stack in stacks]
+    if best.get("native") and "ivr" in best:
+        shown[stacks.index("ivr")] += f" ({best['ivr'] / best['native']:.2f}x)"
     print(f"\nhighest clean level (0 failed, every caller right and in the queue): "
-          f"native {best['native'] or 'none'}, ivr {best['ivr'] or 'none'}"
-          + (f" ({best['ivr'] / best['native']:.2f}x)" if best["native"] else ""))
+          f"{', '.join(shown)}")

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,18 +134,20 @@ class Asterisk:
             self.cli(f"dialplan set global {name} {prompts[node].with_suffix('')}")
 
 
-def build_prompts(recordings: Path) -> dict[str, Path]:
-    """Synthesise the bench flow's prompts (once) and return each menu's audio file."""
-    flowset = load_flowset(FLOWS)
+def build_prompts(recordings: Path, flows: Path = FLOWS, flow: str = FLOW,
+                  nodes: Iterable[str] = tuple(NATIVE_PROMPTS)) -> dict[str, Path]:
+    """Synthesise a bench flow's prompts (once) and return the audio file of each of *nodes*."""
+    flowset = load_flowset(flows)
     catalog = build_catalog(flowset)
     result = build(catalog, recordings)
     if result.failed:
         raise BenchSetupError(f"could not synthesise the bench prompts: {result.failed}")
     files: dict[str, Path] = {}
+    wanted = set(nodes)
     for entry in catalog.static:
         for where in entry.where:
             parts = where.split(".")  # flow.node.field, or settings.field
-            if parts[0] == FLOW and len(parts) > 2 and parts[1] in NATIVE_PROMPTS:
+            if parts[0] == flow and len(parts) > 2 and parts[1] in wanted:
                 files[parts[1]] = audio_file(entry.prompt, recordings).resolve()
     return files
 
@@ -165,7 +168,7 @@ class Service:
     """One ``ivr serve`` process running the bench flow, as a deployment would run it."""
 
     def __init__(self, workdir: Path, store_url: str, recordings: Path,
-                 secret: str | None, ami_port: int = 5038) -> None:
+                 secret: str | None, ami_port: int = 5038, flows: Path = FLOWS) -> None:
         self.workdir = workdir
         self.store_url = store_url
         self.port = free_tcp_port()
@@ -176,7 +179,7 @@ class Service:
         self.config.write_text(f"""\
 recordings_dir = "{recordings.resolve()}"
 [flows]
-path = "{FLOWS}"
+path = "{flows}"
 reload = false
 [agi]
 host = "127.0.0.1"
@@ -226,6 +229,16 @@ audiosocket_port = {free_tcp_port()}
             writer.close()
             return
         raise BenchSetupError(f"ivr serve did not listen within {timeout_s:.0f} s")
+
+    async def wait_for_log(self, text: str, timeout_s: float = 180.0) -> None:
+        """Wait until its log holds *text* (e.g. that the speech model has loaded)."""
+        deadline = time.monotonic() + timeout_s
+        while text not in self.log.read_text(errors="replace"):
+            if self.process is not None and self.process.poll() is not None:
+                raise BenchSetupError(f"ivr serve stopped: {self.log.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise BenchSetupError(f"ivr serve did not log {text!r} within {timeout_s:.0f} s")
+            await asyncio.sleep(0.5)
 
     def stop(self) -> None:
         """Stop it (SIGTERM, then SIGKILL after 20 s)."""

@@ -1,4 +1,4 @@
-"""SIP callers with sipp: RFC 4733 key presses into an Asterisk, one call or a whole load level.
+"""SIP callers with sipp: RFC 4733 keys (or speech) into an Asterisk, one call or a load level.
 
 Used by ``ivr bench sip`` and by the tests that place real SIP calls into the sandbox.
 sipp replays the key presses from a pcap with raw sockets, so it needs root.
@@ -10,7 +10,7 @@ import asyncio
 import csv
 import shutil
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.ports import free_udp_port
@@ -28,6 +28,29 @@ def sipp_available() -> tuple[bool, str]:
     return True, ""
 
 
+#: One RTP packet of a pcap: (send time µs, payload type, marker, sequence, timestamp, payload).
+Packet = tuple[int, int, bool, int, int, bytes]
+
+
+def rtp_pcap(path: Path, packets: list[Packet], ssrc: int) -> None:
+    """Write *packets* as RTP over UDP over IPv4 in a pcap file, the form sipp replays.
+
+    sipp's ``play_pcap_audio`` rewrites addresses and ports and keeps the RTP header,
+    so only the RTP fields and the send times matter; the rest is a fixed frame.
+    """
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for at, payload_type, marker, seq, timestamp, payload in packets:
+        rtp = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | payload_type, seq & 0xFFFF,
+                          timestamp & 0xFFFFFFFF, ssrc) + payload
+        udp = struct.pack("!HHHH", 10000, 20000, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        frame = b"\x00" * 12 + b"\x08\x00" + ip
+        out.append(struct.pack("<IIII", at // 1_000_000, at % 1_000_000, len(frame),
+                               len(frame)) + frame)
+    path.write_bytes(b"".join(out))
+
+
 def dtmf_pcap(path: Path, keys: str, gap_ms: int) -> None:
     """Write RFC 4733 packets pressing *keys*, *gap_ms* apart, as a pcap sipp can replay.
 
@@ -35,8 +58,8 @@ def dtmf_pcap(path: Path, keys: str, gap_ms: int) -> None:
     receiver (rightly) takes a second event with that timestamp for a
     retransmission of the first, so each key here gets its own timestamp.
     """
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    seq, t_us = 1000, 0
+    packets: list[Packet] = []
+    seq = 1000
     for index, key in enumerate(keys):
         timestamp = 8000 + index * gap_ms * 8
         t_us = index * gap_ms * 1000
@@ -44,22 +67,28 @@ def dtmf_pcap(path: Path, keys: str, gap_ms: int) -> None:
             end = n >= 7
             duration = min(n + 1, 8) * 160 - 160 if n < 7 else 8 * 160
             payload = struct.pack("!BBH", _EVENTS[key], (0x80 if end else 0) | 10, duration)
-            rtp = struct.pack("!BBHII", 0x80, (0x80 if n == 0 else 0) | 101, seq, timestamp,
-                              0x1234ABCD) + payload
-            seq += 1 if n < 8 else 0
-            udp = struct.pack("!HHHH", 10000, 20000, 8 + len(rtp), 0) + rtp
-            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                             bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
-            frame = b"\x00" * 12 + b"\x08\x00" + ip
             at = t_us + min(n, 7) * 20_000 + (n - 7 if n > 7 else 0) * 40
-            out.append(struct.pack("<IIII", at // 1_000_000, at % 1_000_000, len(frame),
-                                   len(frame)) + frame)
-    path.write_bytes(b"".join(out))
+            packets.append((at, 101, n == 0, seq, timestamp, payload))
+            seq += 1 if n < 8 else 0
+    rtp_pcap(path, packets, 0x1234ABCD)
+
+
+def speech_pcap(path: Path, ulaw: bytes) -> None:
+    """Write G.711 µ-law audio (8 kHz) as 20 ms PCMU packets (payload type 0) for sipp."""
+    packets: list[Packet] = [
+        (n * 20_000, 0, n == 0, 2000 + n, n * 160, ulaw[n * 160:(n + 1) * 160])
+        for n in range(len(ulaw) // 160)
+    ]
+    rtp_pcap(path, packets, 0x5EEC0001)
 
 
 @dataclass(frozen=True)
 class Caller:
-    """What each caller of a scenario does: keys, *gap_ms* apart, after *first_ms*; then holds."""
+    """What each caller of a scenario does: keys, *gap_ms* apart, after *first_ms*; then holds.
+
+    With *speech* (8 kHz G.711 µ-law) the caller sends that audio after the keys (or,
+    without keys, after *first_ms*) as PCMU RTP: a spoken answer, silence around it.
+    """
 
     agi_url: str = ""
     flow: str = "main"
@@ -69,14 +98,18 @@ class Caller:
     hold_ms: int = 3000
     #: The caller number; sipp replaces ``[call_number]`` in it with the call's (1, 2, …).
     caller: str = "0212345678"
+    speech: bytes = field(default=b"", repr=False)
 
 
-def scenario(caller: Caller, pcap: Path) -> str:
-    """The sipp scenario for *caller*, replaying the key presses in *pcap*."""
-    play_ms = len(caller.keys) * caller.gap_ms
+def scenario(caller: Caller, pcap: Path, speech: Path | None = None) -> str:
+    """The sipp scenario for *caller*, replaying the key presses in *pcap*, then *speech*."""
     steps = [f'  <pause milliseconds="{caller.first_ms}"/>']
-    if caller.keys:
-        steps += [f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>',
+    plays = [(pcap, len(caller.keys) * caller.gap_ms)] if caller.keys else []
+    if speech is not None and caller.speech:
+        plays.append((speech, len(caller.speech) // 8))
+    for file, play_ms in plays:
+        # play_pcap_audio returns at once: the pause lets the packets go before what follows.
+        steps += [f'  <nop><action><exec play_pcap_audio="{file}"/></action></nop>',
                   f'  <pause milliseconds="{play_ms}"/>']
     text = SCENARIO.read_text()
     for marker, value in (("@AGI@", caller.agi_url), ("@FLOW@", caller.flow),
@@ -90,8 +123,10 @@ def _write(workdir: Path, caller: Caller) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     pcap = workdir / "keys.pcap"
     dtmf_pcap(pcap, caller.keys, caller.gap_ms)
+    speech = workdir / "speech.pcap"
+    speech_pcap(speech, caller.speech)
     path = workdir / "call.xml"
-    path.write_text(scenario(caller, pcap))
+    path.write_text(scenario(caller, pcap, speech))
     return path
 
 

@@ -166,6 +166,10 @@ class CallSession:
                 event = await self._carry_out(effects)
                 if event is None:
                     break
+                if isinstance(event, Hangup):
+                    # A speech turn hears the hang-up (AudioSocket's hang-up frame) and
+                    # answers with it instead of raising: the same end as any other.
+                    raise CallerGone("hung up during the turn")
                 effects = self.call.receive(event, self.deps.clock())
         except LineLost:
             # Asterisk vanished, or hung up on the caller itself (a shutdown, an administrator):

@@ -175,6 +175,15 @@ def channel(
     return pcm
 
 
+def ulaw(pcm: bytes) -> bytes:
+    """G.711 µ-law bytes of 8 kHz 16-bit PCM: what a phone puts in PCMU RTP packets."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.ul"
+        _run(["sox", "-R", "-D", str(write_pcm(Path(tmp) / "in.wav", pcm)), "-t", "raw", "-e",
+              "u-law", "-b", "8", str(out)])
+        return out.read_bytes()
+
+
 def line_noise(ms: int, dbfs: float = -35.0, seed: int = 0) -> bytes:
     """Steady pink line noise at *dbfs* (RMS relative to full scale)."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
-"""How ``ivr bench sip`` reads Asterisk's logs: key press to next prompt, queue joins, backlog.
+"""How ``ivr bench sip`` reads Asterisk's logs: key or speech to next prompt, queue joins, backlog.
 
 The lines are in the shapes Asterisk 22 writes them (copied from the sandbox's logs).
 """
@@ -13,6 +13,7 @@ from ivr.bench.sip_probe import (
     key_to_prompt_ms,
     percentile,
     queue_joins,
+    speech_to_prompt_ms,
 )
 
 DTMF = ("[2026-11-30 06:21:{s}] DTMF[16730][C-00000001] channel.c: DTMF end '{key}' received on "
@@ -22,6 +23,8 @@ PLAY = ("[2026-11-30 06:21:{s}] VERBOSE[18236][C-00000004] {src}: <PJSIP/sipp-00
 QUEUE = ("[2026-11-30 06:21:{s}] VERBOSE[18236][C-00000004] pbx.c: Executing "
          '[bench@ivr-native-reference-queue:1] Queue("PJSIP/sipp-0000000{n}", "bench,t") '
          "in new stack")
+ANSWER = ('[2026-11-30 06:21:{s}] VERBOSE[6659][C-00000002] pbx.c: Executing [s@ivr:4] '
+          'Answer("PJSIP/sipp-0000000{n}", "") in new stack')
 
 
 def test_each_key_is_timed_to_the_next_prompt_on_its_own_channel() -> None:
@@ -39,6 +42,25 @@ def test_each_key_is_timed_to_the_next_prompt_on_its_own_channel() -> None:
     delays = key_to_prompt_ms(lines[1::2] + lines[0::2])
     assert [round(d) for d in delays["menu"]] == [3, 29]
     assert [round(d) for d in delays["queue"]] == [23]
+
+
+def test_speech_is_timed_from_answer_plus_the_words_end_to_the_next_prompt() -> None:
+    lines = [
+        PLAY.format(s="00.500", src="file.c", n=1),  # before any answer: not timed
+        ANSWER.format(s="01.000", n=1),
+        ANSWER.format(s="01.500", n=2),
+        ANSWER.format(s="02.000", n=3),
+        PLAY.format(s="08.000", src="res_agi.c", n=2),  # before its words ended (9.5 s): skipped
+        PLAY.format(s="08.250", src="res_agi.c", n=1),  # words ended at 9.0 s... not yet
+        PLAY.format(s="09.270", src="res_agi.c", n=1),
+        PLAY.format(s="09.900", src="res_agi.c", n=2),
+        PLAY.format(s="12.000", src="res_agi.c", n=1),  # a later prompt of the same call
+        QUEUE.format(s="10.040", n=3),
+    ]
+    delays = speech_to_prompt_ms(lines, 8000)
+    assert [round(d) for d in delays["menu"]] == [270, 400]
+    assert [round(d) for d in delays["queue"]] == [40]
+    assert speech_to_prompt_ms(lines, 20000) == {"menu": [], "queue": []}
 
 
 def test_queue_joins_are_read_from_queue_log_for_one_prefix() -> None:
