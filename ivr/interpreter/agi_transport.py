@@ -21,7 +21,7 @@ from typing import Protocol, TypeVar
 from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
 from ivr.agi.protocol import HangupSide, LocalProtocolError
 from ivr.flows import effects as fx
-from ivr.flows.events import Digits, Event, PlaybackDone
+from ivr.flows.events import Digits, Event, Hangup, PlaybackDone
 from ivr.flows.keys import escape_keys
 from ivr.interpreter.agi_media import collect_digits, play, prompt_files, record
 from ivr.interpreter.transport import CallerGone, Line, LineLost, TransportFailed
@@ -148,7 +148,9 @@ class AgiTransport:
             # No AudioSocket or no model: the caller can still press keys.
             log.exception("speech unavailable for %s; collecting keys", effect.node)
             return None
-        if self.channel.hung_up:
+        if self.channel.hung_up or isinstance(turn.event, Hangup):
+            # AudioSocket may report the hang-up before FastAGI does; either way whose
+            # hang-up it was is decided in one place (_gone), not taken as the caller's.
             raise ChannelHungUp("hung up while listening")
         return turn.event
 
