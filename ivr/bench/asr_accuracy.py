@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,20 +33,12 @@ from ivr.flows.flowset import FlowSet
 from ivr.flows.nodes import Menu
 from ivr.flows.steps.confirm import YES_NO
 from ivr.speech import channels
-from ivr.speech.endpoint import (
-    Endpointer,
-    EndpointSettings,
-    NoSpeech,
-    Pause,
-    SpeechEnded,
-    SpeechStarted,
-    frame_rms,
-)
+from ivr.speech.endpoint import EndpointSettings, frame_rms
 from ivr.speech.grammar import normalise
-from ivr.speech.listen import PRE_ROLL_MS
 from ivr.speech.models import LoadedModel
 from ivr.speech.recognizer import Recognizer
 from ivr.speech.spotting import OPTION_WEIGHT, GrammarPlan, plan_grammar, spot
+from ivr.speech.turn_step import AskEarly, AskFinal, Feed, NoInputDue, TurnStep
 
 VOICES = (
     channels.Voice("ko", 160, 50),
@@ -138,35 +129,30 @@ def call_path(
     model: LoadedModel, phrases: Sequence[str], pcm: bytes, plan: GrammarPlan | None,
     end_silence_ms: int,
 ) -> TurnResult:
-    """Endpointer -> recogniser as :mod:`ivr.speech.listen` runs them, frame by frame."""
+    """*pcm* frame by frame through the turn step :mod:`ivr.speech.listen` drives, synchronously."""
     settings = EndpointSettings(end_silence_ms=end_silence_ms, no_input_ms=5000)
-    ep = Endpointer(settings)
+    step = TurnStep(settings, settings.no_input_ms)
     rec = Recognizer(model, phrases, plan=plan)
-    pre: deque[bytes] = deque(maxlen=PRE_ROLL_MS // 20)
-    speaking = False
+    nothing = TurnResult(None, None, False, 0, 0, 0.0)
     for i in range(0, len(pcm) - 319, 320):
-        frame = pcm[i : i + 320]
-        if speaking:
-            rec.accept(frame)
-        else:
-            pre.append(frame)
-        for ev in ep.feed(frame):
-            if isinstance(ev, SpeechStarted):
-                speaking = True
-                rec.accept(b"".join(pre))
-            elif isinstance(ev, Pause):
+        step.receive_audio(pcm[i : i + 320])
+        while (request := step.next_request()) is not None:
+            if isinstance(request, Feed):
+                rec.accept(request.pcm)
+            elif isinstance(request, AskEarly):
                 t0 = time.perf_counter()
                 early = rec.early_sync()
+                step.early_answered(early is not None)
                 if early is not None:
-                    return TurnResult(early.to_event(), ev.at_ms, True, early.decode_ms,
+                    return TurnResult(early.to_event(), request.at_ms, True, early.decode_ms,
                                       early.audio_ms, (time.perf_counter() - t0) * 1000)
-            elif isinstance(ev, SpeechEnded):
-                return _final(rec, ev.at_ms, False)
-            elif isinstance(ev, NoSpeech):
-                return TurnResult(None, None, False, 0, 0, 0.0)
-    if speaking:
-        return _final(rec, len(pcm) // 16, False)
-    return TurnResult(None, None, False, 0, 0, 0.0)
+            elif isinstance(request, AskFinal):
+                return _final(rec, request.at_ms, False)
+            elif isinstance(request, NoInputDue):
+                return nothing
+    # The recording ran out before the endpointer decided (no call does that).
+    end = step.audio_ended(len(pcm) // 16)
+    return _final(rec, end.at_ms, False) if isinstance(end, AskFinal) else nothing
 
 
 def _final(rec: Recognizer, at_ms: int, early: bool) -> TurnResult:
