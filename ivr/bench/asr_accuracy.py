@@ -36,6 +36,7 @@ from ivr.speech import channels
 from ivr.speech.endpoint import EndpointSettings, frame_rms
 from ivr.speech.grammar import normalise
 from ivr.speech.models import LoadedModel
+from ivr.speech.recognition import Recognition
 from ivr.speech.recognizer import Recognizer
 from ivr.speech.spotting import OPTION_WEIGHT, GrammarPlan, plan_grammar, spot
 from ivr.speech.turn_step import AskEarly, AskFinal, Feed, NoInputDue, TurnStep
@@ -71,6 +72,8 @@ class Tally:
     decode_ms: int = 0
     audio_ms: int = 0
     alone_right: dict[str, int] = field(default_factory=dict)
+    #: One line per option chosen wrongly: what was said, by whom, what the recogniser heard.
+    wrong: list[str] = field(default_factory=list)
 
     def add(self, kind: str, outcome: str) -> None:
         """Count one turn's outcome under its kind of item."""
@@ -123,6 +126,8 @@ class TurnResult:
     decode_ms: int
     audio_ms: int
     final_ms: float
+    #: What the recogniser made of the turn (its words, N-best and decision), if it was asked.
+    recognition: Recognition | None = None
 
 
 def call_path(
@@ -145,7 +150,7 @@ def call_path(
                 step.early_answered(early is not None)
                 if early is not None:
                     return TurnResult(early.to_event(), request.at_ms, True, early.decode_ms,
-                                      early.audio_ms, (time.perf_counter() - t0) * 1000)
+                                      early.audio_ms, (time.perf_counter() - t0) * 1000, early)
             elif isinstance(request, AskFinal):
                 return _final(rec, request.at_ms, False)
             elif isinstance(request, NoInputDue):
@@ -159,7 +164,8 @@ def _final(rec: Recognizer, at_ms: int, early: bool) -> TurnResult:
     t0 = time.perf_counter()
     result = rec.final_sync()
     final_ms = (time.perf_counter() - t0) * 1000
-    return TurnResult(result.to_event(), at_ms, early, result.decode_ms, result.audio_ms, final_ms)
+    return TurnResult(result.to_event(), at_ms, early, result.decode_ms, result.audio_ms, final_ms,
+                      result)
 
 
 def menu_outcome(flowset: FlowSet, flow: str, heard: SpeechHeard | None) -> tuple[str, str | None]:
@@ -241,6 +247,8 @@ def run_condition(
                       ("offered" if outcome == "offered" else "rejected"))
         else:
             right = chosen == item.option
+            if outcome == "chosen" and not right:
+                tally.wrong.append(wrong_pick(n, item, chosen, turn))
             tally.add(item.kind, {"chosen": "right" if right else "wrong",
                                   "offered": "offered-right" if right else "offered-wrong",
                                   "again": "again"}[outcome])
@@ -253,6 +261,16 @@ def run_condition(
                 hit = found == [said]
                 tally.alone_right[item.kind] = tally.alone_right.get(item.kind, 0) + int(hit)
     return tally
+
+
+def wrong_pick(n: int, item: Item, chosen: str | None, turn: TurnResult) -> str:
+    """A wrong pick as the recogniser made it, for looking into (``--show-wrong``)."""
+    rec = turn.recognition
+    d = rec.decision if rec is not None else None
+    how = (f"{d.reason} share {d.share:.2f} margin {d.margin:.2f}, N-best "
+           + "; ".join(f"{t} ({s:.1f})" for t, s in d.nbest[:3])) if d is not None else ""
+    return (f"#{n} {item.flow}: said {item.text!r} ({item.kind}, voice {item.voice.label}) -> "
+            f"{chosen}{' early' if turn.early else ''}; heard {rec.heard if rec else ''!r}; {how}")
 
 
 def menu_phrase(menu: Menu, item: Item) -> str:
