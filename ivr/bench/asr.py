@@ -67,6 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how often each phrase is listed in the grammar")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the whole-file decoder-alone comparison")
+    parser.add_argument("--show-wrong", action="store_true",
+                        help="list each wrong pick and what the recogniser heard (with --accuracy)")
 
 
 def _utterance(lang: str, wav: Path | None) -> bytes:
@@ -164,6 +166,10 @@ def run_accuracy(args: argparse.Namespace, model: LoadedModel) -> int:
         print(f"  {cond}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     for line in acc.format_table(results, baseline=not args.no_baseline):
         print(line)
+    if args.show_wrong:
+        for cond, tally in results.items():
+            for line in tally.wrong:
+                print(f"wrong ({cond}) {line}")
     return 0
 
 

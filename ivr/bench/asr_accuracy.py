@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,20 +33,13 @@ from ivr.flows.flowset import FlowSet
 from ivr.flows.nodes import Menu
 from ivr.flows.steps.confirm import YES_NO
 from ivr.speech import channels
-from ivr.speech.endpoint import (
-    Endpointer,
-    EndpointSettings,
-    NoSpeech,
-    Pause,
-    SpeechEnded,
-    SpeechStarted,
-    frame_rms,
-)
+from ivr.speech.endpoint import EndpointSettings, frame_rms
 from ivr.speech.grammar import normalise
-from ivr.speech.listen import PRE_ROLL_MS
 from ivr.speech.models import LoadedModel
+from ivr.speech.recognition import Recognition
 from ivr.speech.recognizer import Recognizer
 from ivr.speech.spotting import OPTION_WEIGHT, GrammarPlan, plan_grammar, spot
+from ivr.speech.turn_step import AskEarly, AskFinal, Feed, NoInputDue, TurnStep
 
 VOICES = (
     channels.Voice("ko", 160, 50),
@@ -80,6 +72,8 @@ class Tally:
     decode_ms: int = 0
     audio_ms: int = 0
     alone_right: dict[str, int] = field(default_factory=dict)
+    #: One line per option chosen wrongly: what was said, by whom, what the recogniser heard.
+    wrong: list[str] = field(default_factory=list)
 
     def add(self, kind: str, outcome: str) -> None:
         """Count one turn's outcome under its kind of item."""
@@ -132,48 +126,46 @@ class TurnResult:
     decode_ms: int
     audio_ms: int
     final_ms: float
+    #: What the recogniser made of the turn (its words, N-best and decision), if it was asked.
+    recognition: Recognition | None = None
 
 
 def call_path(
     model: LoadedModel, phrases: Sequence[str], pcm: bytes, plan: GrammarPlan | None,
     end_silence_ms: int,
 ) -> TurnResult:
-    """Endpointer -> recogniser as :mod:`ivr.speech.listen` runs them, frame by frame."""
+    """*pcm* frame by frame through the turn step :mod:`ivr.speech.listen` drives, synchronously."""
     settings = EndpointSettings(end_silence_ms=end_silence_ms, no_input_ms=5000)
-    ep = Endpointer(settings)
+    step = TurnStep(settings, settings.no_input_ms)
     rec = Recognizer(model, phrases, plan=plan)
-    pre: deque[bytes] = deque(maxlen=PRE_ROLL_MS // 20)
-    speaking = False
+    nothing = TurnResult(None, None, False, 0, 0, 0.0)
     for i in range(0, len(pcm) - 319, 320):
-        frame = pcm[i : i + 320]
-        if speaking:
-            rec.accept(frame)
-        else:
-            pre.append(frame)
-        for ev in ep.feed(frame):
-            if isinstance(ev, SpeechStarted):
-                speaking = True
-                rec.accept(b"".join(pre))
-            elif isinstance(ev, Pause):
+        step.receive_audio(pcm[i : i + 320])
+        while (request := step.next_request()) is not None:
+            if isinstance(request, Feed):
+                rec.accept(request.pcm)
+            elif isinstance(request, AskEarly):
                 t0 = time.perf_counter()
                 early = rec.early_sync()
+                step.early_answered(early is not None)
                 if early is not None:
-                    return TurnResult(early.to_event(), ev.at_ms, True, early.decode_ms,
-                                      early.audio_ms, (time.perf_counter() - t0) * 1000)
-            elif isinstance(ev, SpeechEnded):
-                return _final(rec, ev.at_ms, False)
-            elif isinstance(ev, NoSpeech):
-                return TurnResult(None, None, False, 0, 0, 0.0)
-    if speaking:
-        return _final(rec, len(pcm) // 16, False)
-    return TurnResult(None, None, False, 0, 0, 0.0)
+                    return TurnResult(early.to_event(), request.at_ms, True, early.decode_ms,
+                                      early.audio_ms, (time.perf_counter() - t0) * 1000, early)
+            elif isinstance(request, AskFinal):
+                return _final(rec, request.at_ms, False)
+            elif isinstance(request, NoInputDue):
+                return nothing
+    # The recording ran out before the endpointer decided (no call does that).
+    end = step.audio_ended(len(pcm) // 16)
+    return _final(rec, end.at_ms, False) if isinstance(end, AskFinal) else nothing
 
 
 def _final(rec: Recognizer, at_ms: int, early: bool) -> TurnResult:
     t0 = time.perf_counter()
     result = rec.final_sync()
     final_ms = (time.perf_counter() - t0) * 1000
-    return TurnResult(result.to_event(), at_ms, early, result.decode_ms, result.audio_ms, final_ms)
+    return TurnResult(result.to_event(), at_ms, early, result.decode_ms, result.audio_ms, final_ms,
+                      result)
 
 
 def menu_outcome(flowset: FlowSet, flow: str, heard: SpeechHeard | None) -> tuple[str, str | None]:
@@ -255,6 +247,8 @@ def run_condition(
                       ("offered" if outcome == "offered" else "rejected"))
         else:
             right = chosen == item.option
+            if outcome == "chosen" and not right:
+                tally.wrong.append(wrong_pick(n, item, chosen, turn))
             tally.add(item.kind, {"chosen": "right" if right else "wrong",
                                   "offered": "offered-right" if right else "offered-wrong",
                                   "again": "again"}[outcome])
@@ -267,6 +261,16 @@ def run_condition(
                 hit = found == [said]
                 tally.alone_right[item.kind] = tally.alone_right.get(item.kind, 0) + int(hit)
     return tally
+
+
+def wrong_pick(n: int, item: Item, chosen: str | None, turn: TurnResult) -> str:
+    """A wrong pick as the recogniser made it, for looking into (``--show-wrong``)."""
+    rec = turn.recognition
+    d = rec.decision if rec is not None else None
+    how = (f"{d.reason} share {d.share:.2f} margin {d.margin:.2f}, N-best "
+           + "; ".join(f"{t} ({s:.1f})" for t, s in d.nbest[:3])) if d is not None else ""
+    return (f"#{n} {item.flow}: said {item.text!r} ({item.kind}, voice {item.voice.label}) -> "
+            f"{chosen}{' early' if turn.early else ''}; heard {rec.heard if rec else ''!r}; {how}")
 
 
 def menu_phrase(menu: Menu, item: Item) -> str:

@@ -253,6 +253,11 @@ class Endpointer:
         return self._started_at
 
     @property
+    def last_voiced_end_ms(self) -> int:
+        """Stream time the last voiced audio ended (0 before speech)."""
+        return self._last_voiced_end
+
+    @property
     def elapsed_ms(self) -> int:
         """Stream time consumed so far."""
         return self._t_ms

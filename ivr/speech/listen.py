@@ -6,14 +6,15 @@ the endpointer's end-of-speech (recognised into ``SpeechHeard``), the
 no-input timeout (``NoInput``) or hang-up (``Hangup``). With barge-in, the
 prompt stops on the first voiced audio or key press. Audio reaches the
 recogniser only from shortly before speech starts, so idle listening costs
-no decoding.
+no decoding. Those speech rules are :class:`~ivr.speech.turn_step.TurnStep`'s,
+the accuracy benchmark's too; this module does the I/O around them (socket,
+prompt, keys, the recogniser's thread pool).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 from dataclasses import dataclass, replace
 
 from ivr.flows.effects import DigitSpec
@@ -28,19 +29,10 @@ from ivr.speech.audiosocket.protocol import (
     split_pcm,
 )
 from ivr.speech.audiosocket.server import AudioSocketSession
-from ivr.speech.endpoint import (
-    Endpointer,
-    EndpointSettings,
-    NoSpeech,
-    Pause,
-    SpeechEnded,
-    SpeechStarted,
-)
+from ivr.speech.endpoint import EndpointSettings
 from ivr.speech.recognition import Recognition
 from ivr.speech.recognizer import Recognizer
-
-#: Audio kept from before detected speech start, so the recogniser hears the onset.
-PRE_ROLL_MS = 300
+from ivr.speech.turn_step import AskEarly, AskFinal, Feed, NoInputDue, StopPrompt, TurnStep
 
 TurnEvent = Digits | SpeechHeard | NoInput | Hangup
 
@@ -132,17 +124,15 @@ class _Turn:
         self.prompt_frames = split_pcm(prompt) if prompt else []
         self.stop_prompt = asyncio.Event()
         self.prompt_task: asyncio.Task[int] | None = None
-        self.endpointer = Endpointer(spec.endpoint)
-        self.pre_roll: deque[bytes] = deque(maxlen=PRE_ROLL_MS // 20)
-        self.speaking = False
+        # The speech rules (endpointer, pre-roll, when to ask the recogniser what) live in
+        # the sans-I/O step the accuracy benchmark drives too; this class only does the I/O.
+        self.step = TurnStep(spec.endpoint, round(spec.no_input_s * 1000),
+                             recognising=spec.recognizer is not None,
+                             prompt_playing=bool(self.prompt_frames), barge_in=spec.barge_in)
         self.digits = ""
         self.last_digit_at: float | None = None
         self.barge_at: float | None = None
         self.barge_in_ms: float | None = None
-        self.speech_start_ms: int | None = None
-        self.speech_end_ms: int | None = None
-        self.decided_ms: int | None = None
-        self.early = False
         self.prompt_done = not self.prompt_frames
 
     def _stop_prompt(self) -> None:
@@ -154,13 +144,10 @@ class _Turn:
         self.prompt_done = True
         if self.barge_at is not None:
             self.barge_in_ms = (self.loop.time() - self.barge_at) * 1000
-        if not self.speaking and not self.digits:
-            self.endpointer.restart_no_input_timer(round(self.spec.no_input_s * 1000))
+        # Also after a key: audio then no longer reaches the step, so its timer cannot fire.
+        self.step.prompt_ended()
 
     async def run(self) -> Turn:
-        self.endpointer.restart_no_input_timer(
-            None if self.prompt_frames else round(self.spec.no_input_s * 1000)
-        )
         if self.prompt_frames:
             self.prompt_task = self.loop.create_task(
                 self.session.play(self.prompt_frames, self.stop_prompt)
@@ -174,13 +161,14 @@ class _Turn:
                 sent = await self.prompt_task
             else:
                 sent = 0
+        step = self.step
         timing = TurnTiming(
             prompt_ms=len(self.prompt_frames) * 20,
             prompt_sent_ms=sent * 20,
-            speech_start_ms=self.speech_start_ms,
-            speech_end_ms=self.speech_end_ms,
-            decided_ms=self.decided_ms,
-            early=self.early,
+            speech_start_ms=step.speech_start_ms,
+            speech_end_ms=step.speech_end_ms,
+            decided_ms=step.decided_ms,
+            early=step.early,
             barge_in_ms=self.barge_in_ms,
             barge_in_at=self.barge_at,
         )
@@ -232,39 +220,28 @@ class _Turn:
 
     async def _on_audio(self, pcm: bytes) -> tuple[TurnEvent, Recognition | None] | None:
         rec = self.spec.recognizer
-        if not self.spec.barge_in and not self.prompt_done:
-            return None  # speech over a prompt that may not be interrupted is ignored
-        if rec is not None:
-            if self.speaking:
-                rec.feed(pcm)
-            else:
-                self.pre_roll.append(pcm)
-        for ev in self.endpointer.feed(pcm):
-            if isinstance(ev, SpeechStarted):
-                self.speech_start_ms = ev.at_ms
-                if rec is None:
-                    continue
-                self.speaking = True
+        self.step.receive_audio(pcm)
+        while (request := self.step.next_request()) is not None:
+            if isinstance(request, StopPrompt):
                 self._stop_prompt()
-                rec.feed(b"".join(self.pre_roll))
-                self.pre_roll.clear()
-            elif isinstance(ev, Pause):
-                # Decide now if the words so far already name exactly one option.
-                recognition = await rec.early() if rec is not None else None
-                if rec is not None and recognition is not None:
-                    self.speech_end_ms, self.decided_ms, self.early = (
-                        ev.speech_end_ms, ev.at_ms, True)
-                    await rec.cancel()  # the turn is decided; nothing more to decode
-                    return recognition.to_event(), recognition
-            elif isinstance(ev, SpeechEnded):
-                self.speech_end_ms, self.decided_ms = ev.speech_end_ms, ev.at_ms
-                assert rec is not None
-                recognition = await rec.final()
-                return recognition.to_event(), recognition
-            elif isinstance(ev, NoSpeech):
+            elif isinstance(request, NoInputDue):
                 if rec is not None:
                     await rec.cancel()
                 return NoInput(), None
+            else:
+                # The step asks a recogniser only when it has one (``recognising``).
+                assert rec is not None
+                if isinstance(request, Feed):
+                    rec.feed(request.pcm)
+                elif isinstance(request, AskEarly):
+                    recognition = await rec.early()
+                    self.step.early_answered(recognition is not None)
+                    if recognition is not None:
+                        await rec.cancel()  # the turn is decided; nothing more to decode
+                        return recognition.to_event(), recognition
+                elif isinstance(request, AskFinal):
+                    recognition = await rec.final()
+                    return recognition.to_event(), recognition
         return None
 
 

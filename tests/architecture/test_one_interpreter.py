@@ -14,6 +14,9 @@ from pathlib import Path
 from tests.architecture.imports import modules
 
 #: The interpreter, and the benches that build their test calls straight on the engine.
+#: The accuracy bench still hands each recognised turn to a bare engine (``menu_outcome``:
+#: one ``SpeechHeard`` to a menu, to read its verdict); its listening turn itself is the
+#: call's own (``ivr.speech.turn_step``), not a loop of its own.
 ALLOWED = {"ivr.interpreter.session", "ivr.bench.replay_calls", "ivr.bench.asr_accuracy"}
 
 

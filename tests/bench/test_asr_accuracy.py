@@ -11,6 +11,8 @@ from ivr.flows.events import SpeechHeard
 from ivr.flows.loader import load_flowset
 from ivr.speech import channels
 from ivr.speech.models import LoadedModel
+from ivr.speech.recognition import Recognition
+from ivr.speech.spotting import Decision
 from ivr.speech.wav import read_pcm
 from tests.conftest import ROOT, need
 
@@ -71,3 +73,16 @@ def test_call_path_reaches_the_option_said(ko_model: LoadedModel, tmp_path: Path
     assert turn.heard is not None
     assert turn.decided_at_ms is not None
     assert acc.menu_outcome(fs, "bank", turn.heard)[1] == "agent"
+
+
+def test_a_wrong_pick_shows_what_was_said_and_heard() -> None:
+    decision = Decision("상담원 연결", 1.0, 1.0, "matched", (("상담원 연결", 1.0),),
+                        (("상담원 연결 해", 54.3), ("상담원 연결", 53.2)))
+    rec = Recognition("상담원 연결", 1.0, "상담원 연결 해", True, (), 1400, 20, 90, True, decision)
+    turn = acc.TurnResult(rec.to_event(), 1840, True, 90, 1400, 20.0, rec)
+    item = acc.Item("shop", "tracking", "배송 조회", "alone", channels.Voice("ko", 160, 50))
+    line = acc.wrong_pick(45, item, "agent", turn)
+    assert line.startswith("#45 shop: said '배송 조회' (alone, voice ko/160/50) -> agent early;")
+    assert "heard '상담원 연결 해'" in line
+    assert "matched share 1.00 margin 1.00" in line
+    assert "상담원 연결 해 (54.3); 상담원 연결 (53.2)" in line
