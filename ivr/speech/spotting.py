@@ -302,3 +302,28 @@ def offers_early(decision: Decision, carriers: Sequence[str]) -> bool:
     words = decision.nbest[0][0].split() if decision.nbest else []
     carrier_words = {w for c in carriers for w in c.split()}
     return bool(words) and (words[-1] == decision.phrase.split()[-1] or words[-1] in carrier_words)
+
+
+#: Seconds of turn audio (the 300 ms pre-roll included) a carrier tail must start after for
+#: the second pass to decode the audio before it alone (earlier: no option was said there).
+MIN_OPTION_S = 0.3
+
+
+def carrier_start_s(words: Sequence[tuple[str, float]], carriers: Sequence[str]) -> float | None:
+    """Where the option part of a sentence ends: the start of a whole carrier tail ending the path.
+
+    *words* are the best path's words with their start times (seconds into the
+    turn). A sentence ("잔액 조회 하고 싶어요") is mostly heard with its carrier
+    right and its option wrong ("연결 가입 하고 싶어요"): the carrier tail is
+    the best-heard part, so its start is where the option was said before it.
+    ``None`` when the path does not end on a whole carrier, or the carrier is
+    all there is or starts within :data:`MIN_OPTION_S` of the turn.
+    """
+    said = [w for w, _ in words]
+    for carrier in sorted(carriers, key=lambda c: -len(c.split())):
+        parts = carrier.split()
+        n = len(parts)
+        if len(said) > n and said[-n:] == parts:
+            start = words[len(said) - n][1]
+            return start if start >= MIN_OPTION_S else None
+    return None
