@@ -31,6 +31,7 @@ from ivr.speech.spotting import (
     PARTIAL_CAP,
     Decision,
     GrammarPlan,
+    carrier_start_s,
     decide,
     decides_early,
     offers_early,
@@ -191,17 +192,22 @@ class Recognizer:
         raw = json.loads(self._rec.FinalResult())
         second = None
         if self.plan is not None and not _decision_of(raw, self.plan, self.noisy_line).phrase:
-            second = self._second_pass(bytes(self._audio))
+            second = self._second_pass(raw, bytes(self._audio))
         self._decode_s += time.perf_counter() - t0
         return self._result(raw, t0 if started is None else started, second)
 
-    def _second_pass(self, audio: bytes) -> dict[str, Any]:
+    def _second_pass(self, raw: dict[str, Any], audio: bytes) -> dict[str, Any]:
         """Decode the turn again on the option phrases alone (no carriers), when unsure.
 
         The carrier tails that let an option be found inside a sentence also
         let short options escape into carrier words ("안내" as "합니다"); the
         phrases-only grammar cannot do that, but forces off-menu speech onto
         options too, so what it finds is only ever offered ("Did you say…?").
+        When the first pass (*raw*) heard the turn end on a whole carrier tail,
+        only the audio before that tail is decoded: the carrier is the part of
+        a sentence the decoder hears best, and on the whole turn the bare
+        phrases had to absorb it too (measured: sentences were then offered as
+        상담원 연결, the phrase that swallows most speech).
         """
         import vosk
 
@@ -211,6 +217,11 @@ class Recognizer:
         rec = vosk.KaldiRecognizer(self._model.model, float(feed.rate),
                                    plain.json(self._model.has_unk))
         rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+        top = (raw.get("alternatives") or [{}])[0].get("result") or []
+        cut = carrier_start_s([(str(w.get("word", "")), float(w.get("start", 0.0))) for w in top],
+                              self.plan.carriers)
+        if cut is not None:
+            audio = audio[: int(cut * self.sample_rate) * 2]
         _accept_blocks(rec, feed, audio)
         _accept(rec, feed.flush())
         result: dict[str, Any] = json.loads(rec.FinalResult())
@@ -246,7 +257,7 @@ class Recognizer:
         else:
             # What the end of the turn would do: a second pass when no option was named.
             second = None if decision.phrase else self._second_pass(
-                bytes(self._audio) + bytes(self._block))
+                raw, bytes(self._audio) + bytes(self._block))
             result = self._result(raw, t0, second)
             if result.decision is None or not offers_early(result.decision, self.plan.carriers):
                 result = None

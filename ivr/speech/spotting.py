@@ -302,3 +302,35 @@ def offers_early(decision: Decision, carriers: Sequence[str]) -> bool:
     words = decision.nbest[0][0].split() if decision.nbest else []
     carrier_words = {w for c in carriers for w in c.split()}
     return bool(words) and (words[-1] == decision.phrase.split()[-1] or words[-1] in carrier_words)
+
+
+#: Seconds of turn audio (the 300 ms pre-roll included) a carrier tail must start after for
+#: the second pass to decode the audio before it alone (earlier: no option was said there).
+MIN_OPTION_S = 0.3
+
+
+def carrier_start_s(words: Sequence[tuple[str, float]], carriers: Sequence[str]) -> float | None:
+    """Where the option part of a sentence ends: the start of the carrier words ending the path.
+
+    *words* are the best path's words with their start times (seconds into the
+    turn). A sentence ("잔액 조회 하고 싶어요") is mostly heard with its carrier
+    right and its option wrong ("연결 가입 하고 싶어요"): the carrier is the
+    best-heard part, so where it starts is where the option was said before it.
+    The path must end on a whole carrier; the cut is at the start of the whole
+    run of carrier words before that end, since the decoder spends a sentence's
+    tail on a jumble of them too ("상담원 연결 하고 해 주세요"). ``None`` when
+    the path does not end on a whole carrier, is nothing but carrier words, or
+    they start within :data:`MIN_OPTION_S` of the turn.
+    """
+    said = [w for w, _ in words]
+    if not any(len(said) > len(c.split()) and said[-len(c.split()):] == c.split()
+               for c in carriers):
+        return None
+    carrier_words = {w for c in carriers for w in c.split()}
+    k = len(said)
+    while k > 0 and said[k - 1] in carrier_words:
+        k -= 1
+    if k == 0:
+        return None
+    start = words[k][1]
+    return start if start >= MIN_OPTION_S else None

@@ -156,3 +156,23 @@ def test_model_is_loaded_once(ko_model: LoadedModel) -> None:
     registry = shared_registry()
     assert registry.get("ko") is ko_model
     assert registry.loads == 1
+
+
+def test_the_second_pass_decodes_only_what_was_said_before_the_carrier(
+    ko_model: LoadedModel, speak: Speak
+) -> None:
+    # An option said in a sentence. On the whole turn the bare phrases must absorb the
+    # carrier too (heard: "계좌 이체 연결", no option); cut where the first pass heard the
+    # carrier tail start, the second pass hears the option alone.
+    phrases = ["잔액 조회", "계좌 이체", "상담원 연결"]
+    option = pcm_of(speak("계좌 이체", lead_ms=300, tail_ms=100))
+    carrier = pcm_of(speak("하고 싶어요"))
+    cut_s = len(option) / 16000
+    rec = Recognizer(ko_model, phrases)
+    first = {"alternatives": [{"text": "연결 가입 하고 싶어요", "result": [
+        {"word": "연결", "start": 0.3}, {"word": "가입", "start": 0.7},
+        {"word": "하고", "start": cut_s}, {"word": "싶어요", "start": cut_s + 0.3}]}]}
+    whole = rec._second_pass({"alternatives": []}, option + carrier)
+    assert whole["alternatives"][0]["text"].split() != ["계좌", "이체"]
+    cut = rec._second_pass(first, option + carrier)
+    assert cut["alternatives"][0]["text"].split() == ["계좌", "이체"]

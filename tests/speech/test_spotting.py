@@ -8,7 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ivr.speech.spotting import (
+    MIN_OPTION_S,
     Decision,
+    carrier_start_s,
     completes_one_option,
     decide,
     decides_early,
@@ -145,3 +147,28 @@ def test_phrases_the_model_cannot_hear_are_left_out() -> None:
     assert plan.phrases == ("네", "아니요")
     # Never an empty grammar (Vosk would decode free-form).
     assert plan_grammar(["yes"], "ko", frozenset(["네"])).phrases == ("yes",)
+
+
+def test_the_option_part_of_a_sentence_ends_where_its_whole_carrier_tail_starts() -> None:
+    path = [("연결", 0.4), ("가입", 0.8), ("하고", 1.2), ("싶어요", 1.5)]
+    assert carrier_start_s(path, TAILS) == 1.2
+    # The longest carrier that ends the path counts ("좀 해 주세요", not "해 주세요").
+    tails = ("해 주세요", "좀 해 주세요")
+    assert carrier_start_s([("잔액", 0.4), ("좀", 0.9), ("해", 1.1), ("주세요", 1.3)], tails) == 0.9
+    # A jumble of carrier words before the whole carrier is carrier too.
+    jumble = [("상담원", 0.3), ("연결", 0.7), ("하고", 1.1), ("해", 1.3), ("주세요", 1.5)]
+    assert carrier_start_s(jumble, tails + TAILS) == 1.1
+
+
+def test_no_cut_without_a_whole_carrier_or_an_option_part_before_it() -> None:
+    assert carrier_start_s([("잔액", 0.4), ("조회", 0.8)], TAILS) is None
+    # A tail that trails off ("하고") or a jumble ("하고 해") is no carrier to cut at.
+    assert carrier_start_s([("잔액", 0.4), ("조회", 0.8), ("하고", 1.2)], TAILS) is None
+    assert carrier_start_s([("잔액", 0.4), ("하고", 0.8), ("해", 1.2)], TAILS) is None
+    # The carrier alone, or one that starts before any option could have been said.
+    assert carrier_start_s([("하고", 0.5), ("싶어요", 0.9)], TAILS) is None
+    only_carriers = [("해", 0.5), ("하고", 0.7), ("싶어요", 0.9)]
+    assert carrier_start_s(only_carriers, (*TAILS, "해 주세요")) is None
+    early = MIN_OPTION_S - 0.05
+    assert carrier_start_s([("네", 0.0), ("하고", early), ("싶어요", 0.6)], TAILS) is None
+    assert carrier_start_s([("잔액", 0.4), ("하고", 1.0), ("싶어요", 1.3)], ()) is None
