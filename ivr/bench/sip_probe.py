@@ -94,6 +94,19 @@ def _timed(lines: Iterable[str]) -> Iterator[tuple[dt.datetime, str]]:
             yield _when(head.group(1)), line
 
 
+#: What a caller hears next, as the delays are keyed: a prompt plays, or ``Queue()`` starts.
+PROMPT_KINDS = ("menu", "queue")
+
+
+def _prompt_started(line: str) -> tuple[str, str] | None:
+    """``(kind, channel)`` when *line* starts what a caller hears next (:data:`PROMPT_KINDS`)."""
+    if (play := _PLAYING.search(line)) is not None:
+        return "menu", play.group(1)
+    if (queue := _QUEUE.search(line)) is not None:
+        return "queue", queue.group(1)
+    return None
+
+
 def key_to_prompt_ms(lines: Iterable[str]) -> dict[str, list[float]]:
     """Delays (ms) from each key press to the next prompt on the same channel.
 
@@ -101,22 +114,22 @@ def key_to_prompt_ms(lines: Iterable[str]) -> dict[str, list[float]]:
     verbose one, in any order (each file is in order; the two are merged by time).
     Keyed by what started: ``menu`` (a prompt played) or ``queue`` (``Queue()`` ran).
     """
-    events: list[tuple[dt.datetime, int, str]] = []
+    # (when, order, channel, kind): a key (order 0) sorts before a prompt of the same ms.
+    events: list[tuple[dt.datetime, int, str, str]] = []
     for at, line in _timed(lines):
         if (key := _DTMF.search(line)) is not None:
-            events.append((at, 0, key.group(2)))
-        elif (play := _PLAYING.search(line)) is not None:
-            events.append((at, 1, play.group(1)))
-        elif (queue := _QUEUE.search(line)) is not None:
-            events.append((at, 2, queue.group(1)))
+            events.append((at, 0, key.group(2), "key"))
+        elif (prompt := _prompt_started(line)) is not None:
+            kind, channel = prompt
+            events.append((at, 1 + PROMPT_KINDS.index(kind), channel, kind))
     events.sort(key=lambda e: (e[0], e[1]))
     pressed: dict[str, dt.datetime] = {}
-    delays: dict[str, list[float]] = {"menu": [], "queue": []}
-    for at, kind, channel in events:
-        if kind == 0:
+    delays: dict[str, list[float]] = {kind: [] for kind in PROMPT_KINDS}
+    for at, _order, channel, kind in events:
+        if kind == "key":
             pressed.setdefault(channel, at)  # repeated end packets of one key: the first counts
         elif (key_at := pressed.pop(channel, None)) is not None:
-            delays["menu" if kind == 1 else "queue"].append((at - key_at).total_seconds() * 1000)
+            delays[kind].append((at - key_at).total_seconds() * 1000)
     return delays
 
 
@@ -131,15 +144,15 @@ def speech_to_prompt_ms(lines: Iterable[str], speech_end_ms: int) -> dict[str, l
     arrives, a fraction of a millisecond after ``Answer()`` on this machine.
     """
     answered: dict[str, dt.datetime] = {}
-    delays: dict[str, list[float]] = {"menu": [], "queue": []}
+    delays: dict[str, list[float]] = {kind: [] for kind in PROMPT_KINDS}
     for at, line in _timed(lines):
         if (answer := _ANSWER.search(line)) is not None:
             answered[answer.group(1)] = at
             continue
-        kind, channel = ("menu", play.group(1)) if (play := _PLAYING.search(line)) else \
-            ("queue", queue.group(1)) if (queue := _QUEUE.search(line)) else ("", "")
-        start = answered.get(channel)
-        if kind and start is not None:
+        if (prompt := _prompt_started(line)) is None:
+            continue
+        kind, channel = prompt
+        if (start := answered.get(channel)) is not None:
             delay = (at - start).total_seconds() * 1000 - speech_end_ms
             if delay >= 0:  # a prompt before the words ended does not answer them
                 answered.pop(channel)
