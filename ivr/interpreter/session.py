@@ -167,8 +167,10 @@ class CallSession:
                 if event is None:
                     break
                 if isinstance(event, Hangup):
-                    # A speech turn hears the hang-up (AudioSocket's hang-up frame) and
-                    # answers with it instead of raising: the same end as any other.
+                    # Transports raise CallerGone on a hang-up (FastAGI's speech turn turns
+                    # AudioSocket's hang-up frame into that, asking Asterisk whose it was);
+                    # one that answers with Hangup instead still ends the call as a hang-up,
+                    # never as the engine's answer to the question.
                     raise CallerGone("hung up during the turn")
                 effects = self.call.receive(event, self.deps.clock())
         except LineLost:
