@@ -36,6 +36,9 @@ class SpeechHeard:
     matching rules are the same in the simulator and on a real call.
     ``evidence`` is what the adapter saw on the way (words heard, N-best,
     decision and why, speech times, latency); the engine only records it.
+    ``narrowband``: the words came over a line with no low band (an analogue
+    or PSTN leg), where the recogniser's confident picks are least reliable;
+    a menu confirms them (``confirm_narrowband``).
     """
 
     text: str
@@ -43,6 +46,7 @@ class SpeechHeard:
     alternatives: tuple[tuple[str, float], ...] = ()
     recognition_ms: int | None = None
     evidence: dict[str, Any] | None = field(default=None, compare=False)
+    narrowband: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,7 @@ class Menu(_Base, _Retries):
     keys: GlobalKeys | None = None
     min_confidence: float | None = Field(default=None, ge=0, le=1)
     confirm_below: float | None = Field(default=None, ge=0, le=1)
+    confirm_narrowband: bool | None = None
 
 
 class Collect(_Base, _Retries):

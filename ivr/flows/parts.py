@@ -124,6 +124,10 @@ class Settings(Strict):
     min_confidence: float = Field(default=0.35, ge=0, le=1)
     #: Speech results below this confidence are confirmed ("Did you say billing?").
     confirm_below: float = Field(default=0.6, ge=0, le=1)
+    #: Confirm every spoken pick heard over a narrow-band line (no energy below ~300 Hz: an
+    #: analogue or PSTN leg), whatever its confidence: there the recogniser's confident picks
+    #: are the wrong ones it makes (docs/speech.md, "Narrow-band lines").
+    confirm_narrowband: bool = True
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -100,7 +100,8 @@ class _Reader:
                              terminated_by=d.get("terminated_by"))
             case "speech":
                 self.add(e, SpeechHeard(str(d.get("text") or ""),
-                                        float(d.get("confidence") or 0.0)))
+                                        float(d.get("confidence") or 0.0),
+                                        narrowband=bool(d.get("narrowband"))))
             case "prompt":
                 if self.reacting:
                     self.confirming = e.node

@@ -7,13 +7,16 @@ ahead, partial entries and hang-ups meet the call is :mod:`ivr.simulate.phone`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ivr.flows.events import Digits, Event, Hangup, NoInput, SpeechHeard
 
 #: The phone's keys.
 KEYS = "0123456789*#"
 HELP = (
     "keys (e.g. 1 or 123456#; extra keys are typed ahead), 'say:words' (optionally "
-    "'say:words@0.4' for a confidence), 'timeout' or 'silence', or 'hangup'"
+    "'say:words@0.4' for a confidence, and 'narrow:say:words' for a caller on a narrow-band "
+    "line, whose picks a menu confirms), 'timeout' or 'silence', or 'hangup'"
 )
 
 
@@ -29,6 +32,11 @@ def parse_input(text: str, finish_key: str | None = None) -> Event:
         return NoInput()
     if lowered in ("hangup", "h", "bye"):
         return Hangup()
+    if lowered.startswith("narrow:"):
+        heard = parse_input(word[len("narrow:"):], finish_key)
+        if not isinstance(heard, SpeechHeard):
+            raise InputError(f"{text!r}: 'narrow:' goes before 'say:words' only")
+        return replace(heard, narrowband=True)
     if lowered.startswith(("say:", "say ")):
         said = word[4:].strip()
         confidence = 1.0

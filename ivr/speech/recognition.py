@@ -28,6 +28,10 @@ class Recognition:
     grammar: bool
     #: Grammar mode: what the N-best list meant (``None`` in free-form mode).
     decision: Decision | None = None
+    #: Share of the turn's energy at 70–250 Hz (``None``: too little signal to judge).
+    low_band_share: float | None = None
+    #: The line had no low band (:mod:`ivr.speech.line_band`).
+    narrowband: bool = False
 
     def to_event(self) -> SpeechHeard:
         """Return the engine event for this result.
@@ -40,13 +44,16 @@ class Recognition:
         """
         shares = self.decision.shares if self.decision is not None else ()
         if not self.in_grammar:
-            return SpeechHeard("", 0.0, shares, self.recognition_ms)
-        return SpeechHeard(self.text, self.confidence, shares, self.recognition_ms)
+            return SpeechHeard("", 0.0, shares, self.recognition_ms, narrowband=self.narrowband)
+        return SpeechHeard(self.text, self.confidence, shares, self.recognition_ms,
+                           narrowband=self.narrowband)
 
     def evidence(self) -> dict[str, object]:
         """The turn's evidence for the call record: text, N-best, decision and why."""
         data: dict[str, object] = {"heard": self.heard, "text": self.text,
-                                   "confidence": self.confidence}
+                                   "confidence": self.confidence, "narrowband": self.narrowband}
+        if self.low_band_share is not None:
+            data["low_band_share"] = round(self.low_band_share, 4)
         d = self.decision
         if d is not None:
             data |= {

@@ -23,6 +23,7 @@ from typing import Any
 from ivr.speech.deterministic import DitheredFeed
 from ivr.speech.endpoint import VoicedFrames
 from ivr.speech.grammar import Interpretation, Word, interpret_freeform, normalise
+from ivr.speech.line_band import LineBand
 from ivr.speech.models import LoadedModel
 from ivr.speech.recognition import Recognition
 from ivr.speech.spotting import (
@@ -113,6 +114,7 @@ class Recognizer:
         self._stale = False
         self._executor = executor
         self._voiced = VoicedFrames(sample_rate)
+        self._band = LineBand(sample_rate)
         self._bytes = 0
         self._block = bytearray()
         #: The turn's audio as decoded, kept for a second pass (grammar mode only).
@@ -172,6 +174,7 @@ class Recognizer:
             self._decode(bytes(self._block[i : i + DECODE_BLOCK_BYTES]))
         del self._block[:whole]
         self._voiced.feed(pcm)
+        self._band.feed(pcm)
         self._decode_s += time.perf_counter() - t0
         self._bytes += len(pcm)
 
@@ -312,6 +315,8 @@ class Recognizer:
             decode_ms=round(self._decode_s * 1000),
             grammar=self.phrases is not None,
             decision=decision,
+            low_band_share=self._band.low_share,
+            narrowband=self._band.narrowband,
         )
 
     def feed(self, pcm: bytes) -> None:

@@ -37,8 +37,8 @@ class Walk:
     """One call: ``send`` answers the pending effect and returns the effects that follow."""
 
     def __init__(self, flows: str, flow: str = "main", *, caller: str = "+15550100",
-                 at: dt.datetime = FRIDAY_10) -> None:
-        text = HEADER + "flows:\n" + textwrap.indent(textwrap.dedent(flows), "  ")
+                 at: dt.datetime = FRIDAY_10, header: str = HEADER) -> None:
+        text = header + "flows:\n" + textwrap.indent(textwrap.dedent(flows), "  ")
         self.flowset = parse_flowset(text)
         self.call = Call(self.flowset, flow, call_id="t1", caller=caller)
         self.now = at

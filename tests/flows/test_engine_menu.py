@@ -5,7 +5,7 @@ from __future__ import annotations
 from ivr.calls.outcome import OutcomeKind
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Hangup, NoInput, PlaybackDone, SpeechHeard
-from tests.flows.engine_walk import Walk
+from tests.flows.engine_walk import HEADER, Walk
 
 MENUS = """\
 main:
@@ -113,3 +113,31 @@ main:
     assert walk.texts() == ["Bye."]
     walk.send(PlaybackDone())  # the goodbye is heard before the line drops
     assert walk.outcome.kind == "self_service"
+
+
+def test_a_sure_pick_over_a_narrow_band_line_is_confirmed_first() -> None:
+    walk = Walk(MENUS)
+    walk.send(SpeechHeard("sales", 1.0, narrowband=True))
+    assert walk.call.outcome is None
+    assert any("sales" in t.lower() for t in walk.texts())  # "Did you say sales?"
+    speech = [e for e in walk.call.record.timeline if e.kind == "speech"]
+    assert speech[-1].data["result"] == "offered"
+    assert speech[-1].data["narrowband"] is True
+    walk.send(Digits("1"))  # "yes"
+    assert walk.outcome.queue == "sales"
+
+
+def test_narrow_band_confirmation_can_be_turned_off_for_the_file_or_one_menu() -> None:
+    header = HEADER.replace("settings:\n", "settings:\n  confirm_narrowband: false\n")
+    assert header != HEADER
+    walk = Walk(MENUS, header=header)
+    walk.send(SpeechHeard("sales", 1.0, narrowband=True))
+    assert walk.outcome.queue == "sales"
+
+    off_for_menu = MENUS.replace("      type: menu\n      prompt: \"Press 1",
+                                 "      type: menu\n      confirm_narrowband: false\n"
+                                 "      prompt: \"Press 1", 1)
+    assert off_for_menu != MENUS
+    walk = Walk(off_for_menu)
+    walk.send(SpeechHeard("sales", 1.0, narrowband=True))
+    assert walk.outcome.queue == "sales"

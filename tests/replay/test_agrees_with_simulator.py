@@ -33,7 +33,7 @@ keys = st.text(alphabet="0123456789*#", min_size=1, max_size=7)
 #: wrong), yes/no, words for the speech menu, silence and hanging up.
 typical = st.sampled_from(["1", "2", "3", "4", "0", "*", "#", "9", "123456#", "123456",
                            "4321#", "1111#", "12#", "1", "2", "timeout", "say:billing",
-                           "say:sales@0.5", "say:yes", "hangup"])
+                           "say:sales@0.5", "say:yes", "narrow:say:billing", "hangup"])
 word = st.one_of(typical, typical, keys)
 #: A start that reaches the lookup with the right PIN, a wrong one, or a PIN given with "*".
 starts = st.sampled_from([[], [], ["1", "3", "123456#", "1", "4321#"],

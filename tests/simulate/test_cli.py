@@ -49,6 +49,15 @@ def test_speech_reaches_the_billing_queue_in_spanish() -> None:
     assert result["queue"] == "billing"
 
 
+def test_a_narrow_band_caller_is_asked_before_the_pick_is_taken() -> None:
+    result = simulate("2", "narrow:say:facturación", "1")
+    assert (result["outcome"], result["queue"]) == ("queue", "billing")
+    asked = [p for p in result["prompts"] if "facturación" in p]
+    assert asked, result["prompts"]  # "Did you say facturación?" (Spanish), answered with 1
+    rejected = simulate("2", "narrow:say:facturación", "2", "hangup")
+    assert rejected["outcome"] != "queue"
+
+
 def test_balance_is_answered_by_a_real_http_lookup(balance_backend: str) -> None:
     result = simulate("1", "3", "123456", "1", f"{PIN}#", "2")
     assert result["outcome"] == "self_service"

@@ -97,19 +97,23 @@ class MenuStep(Asking[Menu]):
         settings = self.state.flowset.settings
         floor = self._threshold("min_confidence", settings.min_confidence)
         confirm = self._threshold("confirm_below", settings.confirm_below)
+        narrow = self.node.confirm_narrowband
+        unsure = heard.confidence < confirm or (
+            heard.narrowband and (settings.confirm_narrowband if narrow is None else narrow))
         result = ("no option" if option is None else "below threshold"
-                  if heard.confidence < floor else "offered" if heard.confidence < confirm
-                  else "chosen")
+                  if heard.confidence < floor else "offered" if unsure else "chosen")
         note: dict[str, object] = {
             "text": heard.text, "confidence": heard.confidence,
             "option": option.name if option else None, "recognition_ms": heard.recognition_ms,
             "result": result}
+        if heard.narrowband:
+            note["narrowband"] = True
         if heard.evidence is not None:
             note["evidence"] = dict(heard.evidence)
         self.state.note("speech", note)
         if option is None or heard.confidence < floor:
             return self.retry("no_match", heard=heard.text)
-        if heard.confidence < confirm:
+        if unsure:
             self.confirming = option
             # The phrase the caller said, in their language, not the option's report label.
             prompt = confirmation_prompt(self.state, closest_phrase(heard.text, option.say))
