@@ -43,6 +43,10 @@ class DemoCall:
     queue_end: QueueEnd | None = None
     #: Korean phrases said at the call's speech questions, in order (recognised by the service).
     says: tuple[str, ...] = ()
+    #: The line they are said over (ivr.speech.channels): ``phone`` has crossed the PSTN (300-
+    #: 3400 Hz, µ-law, line noise), so the service confirms what it hears; ``ulaw`` is a SIP
+    #: phone's G.711, where a sure pick is taken at once.
+    line: str = "phone"
     #: What the queue board shows during the call (AMI's live state; none: figures unknown).
     board: tuple[QueueStatus, ...] = ()
     #: For a caller who asks to be called back: how the callback goes.
@@ -80,24 +84,26 @@ SCRIPT: tuple[DemoCall, ...] = (
     # The Korean line (flows/korean.yaml): the words are spoken by espeak-ng over a phone line
     # and heard by the packaged Vosk model; what it hears decides each call's path.
     DemoCall("korean", "", "+15550111", dt.timedelta(minutes=55), today=True,
-             says=("요금이요",), description="Korean, says 요금이요 (billing); answered after 25 s",
-             queue_end=QueueEnd(25, "Agent Bruno", 180)),
+             says=("요금이요", "네"),
+             description="Korean over the PSTN, says 요금이요 (billing), confirms with 네; "
+                         "answered after 25 s", queue_end=QueueEnd(25, "Agent Bruno", 180)),
     DemoCall("korean", "", "+15550112", dt.timedelta(minutes=48), today=True,
-             says=("내일 다시 전화할게요", "가입하고 싶어요"),
-             description="Korean, off-menu words first, then 가입하고 싶어요 (sales); "
-                         "gives up after 70 s", queue_end=QueueEnd(70)),
+             says=("내일 다시 전화할게요", "가입하고 싶어요", "네"),
+             description="Korean over the PSTN, off-menu words first, then 가입하고 싶어요 "
+                         "(sales), confirms with 네; gives up after 70 s",
+             queue_end=QueueEnd(70)),
     DemoCall("korean", "", "+15550113", dt.timedelta(minutes=40), today=True,
              says=("해지", "네"),
-             description="Korean, says 해지 (cancel), answers 네 if asked to confirm; "
+             description="Korean over the PSTN, says 해지 (cancel), confirms with 네; "
                          "answered after 15 s", queue_end=QueueEnd(15, "Agent Bruno", 420)),
     DemoCall("korean", "1", "+15550114", dt.timedelta(minutes=30), today=True,
-             says=("가입",), board=SALES_BUSY, callee=Callee("Agent Alice", 20),
-             description="Korean, says 가입 (sales); all agents busy, presses 1 for a callback; "
-                         "called back, connected to an agent"),
+             says=("가입",), line="ulaw", board=SALES_BUSY, callee=Callee("Agent Alice", 20),
+             description="Korean from a SIP phone, says 가입 (sales), taken at once; all agents "
+                         "busy, presses 1 for a callback; called back, connected to an agent"),
     DemoCall("korean", "1", "+15550115", dt.timedelta(minutes=20), today=True,
              says=("인터넷 가입", "네"), board=SALES_BUSY, callee=Callee(answers=False),
-             description="Korean, says 인터넷 가입 (sales); presses 1 for a callback; "
-                         "called back, no answer: still pending"),
+             description="Korean over the PSTN, says 인터넷 가입 (sales), confirms with 네; "
+                         "presses 1 for a callback; called back, no answer: still pending"),
     DemoCall("csat", "5", "+15550103", dt.timedelta(minutes=2), today=True,
              description="survey after an agent call: 5"),
     DemoCall("csat", "3", "+15550101", dt.timedelta(minutes=1), today=True,

@@ -18,6 +18,7 @@ async def heard(store: CallStore, call_id: str) -> str:
     return "\n".join(
         f"            heard {str(t.get('text') or '(nothing)')!r} at confidence "
         f"{float(t.get('confidence') or 0):.2f}: {t.get('result', 'answer')}"
+        f"{' (narrow-band line)' if t.get('narrowband') else ''}"
         for t in turns)
 
 

@@ -98,7 +98,7 @@ async def _voices(script: tuple[DemoCall, ...]) -> tuple[dict[int, list[bytes]] 
     started = time.monotonic()
     voices: dict[int, list[bytes]] = {}
     for n, call in enumerate(script):
-        said = [await asyncio.to_thread(phrase_audio, text) for text in call.says]
+        said = [await asyncio.to_thread(phrase_audio, text, 0, call.line) for text in call.says]
         if any(audio is None for audio in said):
             return None, time.monotonic() - started
         voices[n] = [audio for audio in said if audio is not None]

@@ -4,9 +4,10 @@ A speech question on the FastAGI path runs ``EXEC AudioSocket <uuid>,<host>:<por
 (:mod:`ivr.speech.gather`). Asterisk then connects to that address, sends the
 UUID and streams the caller's audio until the service sends the hang-up frame.
 :func:`speak_turn` plays that part for a demo caller: the phrase is spoken by
-espeak-ng and passed through a telephone channel (G.711, 300-3400 Hz, line noise;
-:mod:`ivr.speech.channels`), so the service's endpointer and the Vosk recogniser
-decide what was heard, with what confidence, exactly as on a call.
+espeak-ng and passed through a telephone channel (mostly a PSTN one: G.711, 300-3400 Hz,
+line noise; one caller on a SIP phone's G.711; :mod:`ivr.speech.channels`), so the
+service's endpointer and the Vosk recogniser decide what was heard, with what confidence,
+exactly as on a call.
 """
 
 from __future__ import annotations
@@ -38,13 +39,13 @@ LEAD_MS, TAIL_MS = 500, 1500
 TURN_LIMIT_S = 30.0
 
 
-def phrase_audio(text: str, seed: int = 0) -> bytes | None:
-    """*text* in espeak-ng's Korean voice over a phone line (8 kHz PCM); None without the tools."""
+def phrase_audio(text: str, seed: int = 0, line: str = "phone") -> bytes | None:
+    """*text* in espeak-ng's Korean voice over *line* (8 kHz PCM); None without the tools."""
     if not tools_available():
         return None
     with tempfile.TemporaryDirectory() as tmp:
         wav = speak(text, Voice("ko"), Path(tmp) / "phrase.wav")
-        return channel(read_pcm(wav), "phone", seed=seed, lead_ms=LEAD_MS, tail_ms=TAIL_MS)
+        return channel(read_pcm(wav), line, seed=seed, lead_ms=LEAD_MS, tail_ms=TAIL_MS)
 
 
 def _address(args: str) -> tuple[uuid.UUID, str, int]:
