@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ivr.agi.channel import AgiChannel
+from ivr.agi.mset import handoff_pairs
 from ivr.agi.server import AgiServer
 from ivr.flows.engine import Call
 from ivr.interpreter.agi_transport import AgiTransport
@@ -73,11 +74,12 @@ async def _menu(peer: FakeAsterisk, reply: str) -> None:
 async def test_menu_choice_hands_off_to_queue_with_channel_variables(harness: Harness) -> None:
     peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.1")
     await _menu(peer, "200 result=49 endpos=1200")  # caller pressed 1 during the prompt
-    variables = {}
+    variables: dict[str, str] = {}
     while command := await peer.command():
-        assert command[:2] == ["SET", "VARIABLE"], command
-        variables[command[2]] = command[3]
-        await peer.reply("200 result=1")
+        # The hand-off travels as one EXEC MSet (ivr.agi.mset), not a SET VARIABLE per value.
+        assert command[:2] == ["EXEC", "MSet"], command
+        variables |= handoff_pairs(command[2])
+        await peer.reply("200 result=0")
     await _ended(harness, "100.1")
     assert variables["IVR_OUTCOME"] == "queue"
     assert variables["IVR_QUEUE"] == "sales"
