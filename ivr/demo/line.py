@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ivr.agi.mset import handoff_pairs
 from ivr.agi.protocol import encode_request, split_like_asterisk
 from ivr.bench.agi_peer import CallScript, answer, dead_answer
 from ivr.demo.voice import speak_turn
@@ -67,8 +66,6 @@ async def converse(host: str, port: int, header: bytes, script: CallScript,
                 reply = answer(words, script)
                 if words[:2] == ["SET", "VARIABLE"] and len(words) > 3:
                     done.variables[words[2]] = words[3]
-                if words[:2] == ["EXEC", "MSet"] and len(words) > 2:
-                    done.variables |= handoff_pairs(words[2])
                 if words[:2] == ["RECORD", "FILE"] and len(words) > 2:
                     frames = await asyncio.to_thread(_leave_message, Path(f"{words[2]}.wav"))
                     if frames is not None:

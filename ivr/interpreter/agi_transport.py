@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
-from ivr.agi.mset import plan_handoff
 from ivr.agi.protocol import HangupSide, LocalProtocolError
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, Hangup, PlaybackDone
@@ -104,18 +103,10 @@ class AgiTransport:
         async with self._agi_errors():
             await self.channel.answer()
 
-    async def set_variables(self, values: Mapping[str, str]) -> None:
-        """One ``EXEC MSet`` for the values it carries exactly, ``SET VARIABLE`` for the rest.
-
-        Eight ``SET VARIABLE`` round trips were most of a DTMF call's AGI commands
-        (:mod:`ivr.agi.mset`); values with line breaks go through the base64 helper.
-        """
-        plan = plan_handoff(values)
+    async def set_variable(self, name: str, value: str) -> None:
+        """``SET VARIABLE`` (or the base64 helper for values with line breaks)."""
         async with self._agi_errors():
-            for data in plan.batches:
-                await self.channel.exec_app("MSet", data)
-            for name, value in plan.singles.items():
-                await self.channel.set_variable(name, value)
+            await self.channel.set_variable(name, value)
 
     async def hangup(self) -> None:
         """``HANGUP``."""

@@ -15,7 +15,6 @@ import asyncio
 from collections import deque
 from collections.abc import Iterable
 
-from ivr.agi.mset import handoff_pairs
 from ivr.agi.protocol import encode_request, split_like_asterisk
 from ivr.simulate.inputs import KEYS
 
@@ -67,8 +66,6 @@ class AgiPhone:
             return f"200 result=0 endpos={RECORDED_ENDPOS}"
         if verb == "SET VARIABLE":
             self.variables[command[2]] = command[3]
-        if verb == "EXEC MSet":
-            self.variables |= handoff_pairs(command[2])
         return "200 result=1"
 
     def _prompt(self, escape: str) -> str:

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ivr.agi.channel import AgiChannel
-from ivr.agi.mset import handoff_pairs
 from ivr.agi.server import AgiServer
 from ivr.flows.engine import Call
 from ivr.interpreter.agi_transport import AgiTransport
@@ -74,12 +73,11 @@ async def _menu(peer: FakeAsterisk, reply: str) -> None:
 async def test_menu_choice_hands_off_to_queue_with_channel_variables(harness: Harness) -> None:
     peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.1")
     await _menu(peer, "200 result=49 endpos=1200")  # caller pressed 1 during the prompt
-    variables: dict[str, str] = {}
+    variables = {}
     while command := await peer.command():
-        # The hand-off travels as one EXEC MSet (ivr.agi.mset), not a SET VARIABLE per value.
-        assert command[:2] == ["EXEC", "MSet"], command
-        variables |= handoff_pairs(command[2])
-        await peer.reply("200 result=0")
+        assert command[:2] == ["SET", "VARIABLE"], command
+        variables[command[2]] = command[3]
+        await peer.reply("200 result=1")
     await _ended(harness, "100.1")
     assert variables["IVR_OUTCOME"] == "queue"
     assert variables["IVR_QUEUE"] == "sales"

@@ -123,8 +123,8 @@ async def _call(port: int, caller: Caller, rng: random.Random, nodes: dict[str, 
         "dnid": "100", "language": "en", "version": "22.0.0"}))
     # A key during the welcome skips it (and is spent there), one per menu, three digits:
     # the whole chain to the queue. ("11123" left "23" for the three digits, so a call that
-    # ended before the kill stopped at ask_number; with eight SET VARIABLE round trips at the
-    # end no call used to end within the 2 s the kill is drawn from.)
+    # ended before the kill stopped at ask_number; no call happened to end within the 2 s the
+    # kill is drawn from, until a faster hand-off was tried and showed it.)
     script = CallScript(list("111123"))
     try:
         while line := await reader.readline():
