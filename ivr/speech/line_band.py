@@ -33,6 +33,11 @@ BLOCK = 256
 MIN_ENERGY = (0.1 * SAMPLE_RATE) * (32768 * 10 ** (-30 / 20)) ** 2 * (BLOCK / 2) * 0.375
 
 
+def is_narrowband(low_share: float | None) -> bool:
+    """True when a turn's low-band share was measured and is almost nothing."""
+    return low_share is not None and low_share < NARROWBAND_SHARE
+
+
 class LineBand:
     """Accumulates a turn's low-band and total energy; see the module docstring."""
 
@@ -67,5 +72,4 @@ class LineBand:
     @property
     def narrowband(self) -> bool:
         """True when enough signal was heard and almost none of it lies in the low band."""
-        share = self.low_share
-        return share is not None and share < NARROWBAND_SHARE
+        return is_narrowband(self.low_share)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ivr.flows.events import SpeechHeard
 from ivr.speech.grammar import Word
+from ivr.speech.line_band import is_narrowband
 from ivr.speech.spotting import Decision
 
 
@@ -30,8 +31,11 @@ class Recognition:
     decision: Decision | None = None
     #: Share of the turn's energy at 70–250 Hz (``None``: too little signal to judge).
     low_band_share: float | None = None
-    #: The line had no low band (:mod:`ivr.speech.line_band`).
-    narrowband: bool = False
+
+    @property
+    def narrowband(self) -> bool:
+        """The line had no low band (:mod:`ivr.speech.line_band`)."""
+        return is_narrowband(self.low_band_share)
 
     def to_event(self) -> SpeechHeard:
         """Return the engine event for this result.
@@ -43,9 +47,8 @@ class Recognition:
         alternatives.
         """
         shares = self.decision.shares if self.decision is not None else ()
-        if not self.in_grammar:
-            return SpeechHeard("", 0.0, shares, self.recognition_ms, narrowband=self.narrowband)
-        return SpeechHeard(self.text, self.confidence, shares, self.recognition_ms,
+        text, confidence = (self.text, self.confidence) if self.in_grammar else ("", 0.0)
+        return SpeechHeard(text, confidence, shares, self.recognition_ms,
                            narrowband=self.narrowband)
 
     def evidence(self) -> dict[str, object]:

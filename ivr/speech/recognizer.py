@@ -81,6 +81,15 @@ def _nbest(raw: dict[str, Any]) -> list[tuple[str, float]]:
             for a in raw.get("alternatives") or []]
 
 
+def _best_path(raw: dict[str, Any]) -> tuple[Word, ...]:
+    """The words of the decoder's best alternative, with their times (grammar mode)."""
+    top = (raw.get("alternatives") or [{}])[0]
+    return tuple(
+        Word(str(w.get("word", "")), 1.0, float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+        for w in top.get("result") or []
+    )
+
+
 def _decision_of(raw: dict[str, Any], plan: GrammarPlan, noisy_line: bool) -> Decision:
     return decide(_nbest(raw), plan.phrases, plan.carriers, noisy_line)
 
@@ -220,9 +229,7 @@ class Recognizer:
         rec = vosk.KaldiRecognizer(self._model.model, float(feed.rate),
                                    plain.json(self._model.has_unk))
         rec.SetMaxAlternatives(MAX_ALTERNATIVES)
-        top = (raw.get("alternatives") or [{}])[0].get("result") or []
-        cut = carrier_start_s([(str(w.get("word", "")), float(w.get("start", 0.0))) for w in top],
-                              self.plan.carriers)
+        cut = carrier_start_s([(w.word, w.start_s) for w in _best_path(raw)], self.plan.carriers)
         if cut is not None:
             audio = audio[: int(cut * self.sample_rate) * 2]
         _accept_blocks(rec, feed, audio)
@@ -284,11 +291,7 @@ class Recognizer:
             if retry.phrase is not None:
                 decision = replace(retry, share=min(retry.share, PARTIAL_CAP),
                                    reason="second-pass")
-        top = alternatives[0] if alternatives else {}
-        words = tuple(
-            Word(str(w.get("word", "")), 1.0, float(w.get("start", 0.0)), float(w.get("end", 0.0)))
-            for w in top.get("result") or []
-        )
+        words = _best_path(raw)
         heard = str(alternatives[0].get("text", "")) if alternatives else ""
         if decision.phrase is None:
             return Interpretation(heard, 0.0, heard, words, False), decision
@@ -316,7 +319,6 @@ class Recognizer:
             grammar=self.phrases is not None,
             decision=decision,
             low_band_share=self._band.low_share,
-            narrowband=self._band.narrowband,
         )
 
     def feed(self, pcm: bytes) -> None:

@@ -44,7 +44,7 @@ def heard_turn(narrowband: bool = False) -> Turn:
         text="잔액 조회", confidence=decision.share, heard="잔액 조회 하고 싶어요",
         in_grammar=True, words=(Word("잔액", 1.0, 0.1, 0.4),), audio_ms=1400,
         recognition_ms=35, decode_ms=160, grammar=True, decision=decision,
-        low_band_share=0.0004 if narrowband else 0.12, narrowband=narrowband)
+        low_band_share=0.0004 if narrowband else 0.12)
     timing = TurnTiming(prompt_ms=2000, prompt_sent_ms=900, speech_start_ms=880,
                         speech_end_ms=2140, decided_ms=2340, early=True, barge_in_ms=40.0,
                         barge_in_at=1.0)
