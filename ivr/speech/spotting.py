@@ -230,13 +230,17 @@ def _named_option(
         # On a noisy line any carrier words may follow a whole phrase.
         said = tail.split()
         if noisy_line:
-            carrier_words = {w for c in carriers for w in c.split()}
-            fits = all(w in carrier_words for w in said)
+            fits = set(said) <= carrier_words(carriers)
         else:
             fits = any(c.split()[: len(said)] == said for c in carriers)
         if not complete or not fits:
             return None, False
     return option, complete
+
+
+def carrier_words(carriers: Sequence[str]) -> frozenset[str]:
+    """Every word of the carrier tails."""
+    return frozenset(w for c in carriers for w in c.split())
 
 
 def word_owners(phrases: Sequence[str]) -> dict[str, str]:
@@ -300,8 +304,8 @@ def offers_early(decision: Decision, carriers: Sequence[str]) -> bool:
     if decision.reason not in ("partial", "second-pass") or decision.phrase is None:
         return False
     words = decision.nbest[0][0].split() if decision.nbest else []
-    carrier_words = {w for c in carriers for w in c.split()}
-    return bool(words) and (words[-1] == decision.phrase.split()[-1] or words[-1] in carrier_words)
+    return bool(words) and (words[-1] == decision.phrase.split()[-1]
+                            or words[-1] in carrier_words(carriers))
 
 
 #: Seconds of turn audio (the 300 ms pre-roll included) a carrier tail must start after for
@@ -326,9 +330,9 @@ def carrier_start_s(words: Sequence[tuple[str, float]], carriers: Sequence[str])
     if not any(len(said) > len(c.split()) and said[-len(c.split()):] == c.split()
                for c in carriers):
         return None
-    carrier_words = {w for c in carriers for w in c.split()}
+    tail_words = carrier_words(carriers)
     k = len(said)
-    while k > 0 and said[k - 1] in carrier_words:
+    while k > 0 and said[k - 1] in tail_words:
         k -= 1
     if k == 0:
         return None
