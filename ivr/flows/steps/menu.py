@@ -94,12 +94,10 @@ class MenuStep(Asking[Menu]):
     def _speech(self, heard: SpeechHeard) -> Transition:
         match = best_option(heard.text, [o.say for o in self.node.options])
         option = self.node.options[match.index] if match else None
-        settings = self.state.flowset.settings
-        floor = self._threshold("min_confidence", settings.min_confidence)
-        confirm = self._threshold("confirm_below", settings.confirm_below)
-        narrow = self.node.confirm_narrowband
+        floor = float(self._setting("min_confidence"))
+        confirm = float(self._setting("confirm_below"))
         unsure = heard.confidence < confirm or (
-            heard.narrowband and (settings.confirm_narrowband if narrow is None else narrow))
+            heard.narrowband and bool(self._setting("confirm_narrowband")))
         result = ("no option" if option is None else "below threshold"
                   if heard.confidence < floor else "offered" if unsure else "chosen")
         note: dict[str, object] = {
@@ -124,9 +122,10 @@ class MenuStep(Asking[Menu]):
             )
         return self.choose(option, via="speech")
 
-    def _threshold(self, name: str, default: float) -> float:
-        value = getattr(self.node, name)
-        return default if value is None else float(value)
+    def _setting(self, name: str) -> float | bool:
+        """The menu's own *name*, or the file's ``settings:`` one when the menu sets none."""
+        value: float | bool | None = getattr(self.node, name)
+        return getattr(self.state.flowset.settings, name) if value is None else value
 
     def _confirmed(self, event: Event) -> Transition:
         option, self.confirming = self.confirming, None
