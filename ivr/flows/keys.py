@@ -9,6 +9,8 @@ the transport's.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ivr.flows.effects import DigitSpec, Gather
 from ivr.flows.events import Digits, NoInput
 
@@ -27,6 +29,56 @@ def add_key(keys: str, key: str, spec: DigitSpec) -> tuple[str, Digits | None]:
     if len(keys) >= spec.max_digits:
         return keys, Digits(keys)
     return keys, None
+
+
+class Met(NamedTuple):
+    """Keys typed ahead, met by a prompt: the key that stops it, and what became of the rest."""
+
+    key: str | None
+    lost: str
+    ahead: str
+
+
+def meet_prompt(ahead: str, escape: str) -> Met:
+    """Typed-ahead keys meet a prompt: the first in *escape* stops it, those before it are lost.
+
+    As Asterisk plays a prompt with ``STREAM FILE``: a queued key that is not an escape
+    digit is read and dropped. Keys after the stopping one stay typed ahead.
+    """
+    for i, key in enumerate(ahead):
+        if key in escape:
+            return Met(key, ahead[:i], ahead[i + 1:])
+    return Met(None, ahead, "")
+
+
+class Entry(NamedTuple):
+    """Typed-ahead keys fed into an entry: what it holds, and what became of the rest.
+
+    The keys so far, the entry's result once complete, the keys it ignored and the keys
+    still typed ahead.
+    """
+
+    entered: str
+    done: Digits | None
+    ignored: str
+    ahead: str
+
+
+def enter_keys(entered: str, ahead: str, spec: DigitSpec | None) -> Entry:
+    """Feed typed-ahead keys into an entry by :func:`add_key` until it ends.
+
+    With no *spec* (a question for words only) every key is ignored.
+    """
+    ignored = ""
+    done: Digits | None = None
+    while ahead and done is None:
+        key, ahead = ahead[0], ahead[1:]
+        before = entered
+        if spec is not None:
+            entered, done = add_key(entered, key, spec)
+        if done is None and entered == before:
+            ignored += key
+    return Entry(entered, done, ignored, ahead)
 
 
 def timed_out(keys: str) -> Digits | NoInput:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, Hangup, NoInput, PlaybackDone, SpeechHeard
-from ivr.flows.keys import add_key, escape_keys, timed_out
+from ivr.flows.keys import enter_keys, escape_keys, meet_prompt, timed_out
 from ivr.simulate.inputs import HELP, KEYS, InputError, parse_input
 
 #: Asked for the caller's next input while *gather* waits; *entered* is what was keyed so far.
@@ -171,31 +171,18 @@ class Phone:
     def _enter_keys(self, spec: fx.DigitSpec | None, entered: str,
                     node: str) -> tuple[str, Event | None]:
         """Feed buffered keys into the entry until it ends; the rest stay typed ahead."""
-        ignored = ""
-        done: Event | None = None
-        while self.keys and done is None:
-            key, self.keys = self.keys[0], self.keys[1:]
-            before = entered
-            if spec is not None:
-                entered, done = add_key(entered, key, spec)
-            if done is None and entered == before:
-                ignored += key
-        self._note(ignored, f"are not taken at {node}: ignored, as on a phone")
-        return entered, done
+        entry = enter_keys(entered, self.keys, spec)
+        self.keys = entry.ahead
+        self._note(entry.ignored, f"are not taken at {node}: ignored, as on a phone")
+        return entry.entered, entry.done
 
     def _meet_prompt(self, node: str, escape: str) -> str | None:
         """Typed-ahead keys during a prompt: the first in *escape* stops it; others are lost."""
-        lost = ""
-        while self.keys:
-            key, self.keys = self.keys[0], self.keys[1:]
-            if key in escape:
-                break
-            lost += key
-        else:
-            key = None
-        self._note(lost, f"pressed during a prompt at {node} that does not take them were "
-                         "lost, as on a phone")
-        return key
+        met = meet_prompt(self.keys, escape)
+        self.keys = met.ahead
+        self._note(met.lost, f"pressed during a prompt at {node} that does not take them were "
+                             "lost, as on a phone")
+        return met.key
 
     def _note(self, keys: str, what: str) -> None:
         if keys:
