@@ -70,13 +70,13 @@ async def play(
 
 
 async def collect_digits(
-    channel: AgiChannel, spec: DigitSpec, first_key: str | None
+    channel: AgiChannel, spec: DigitSpec, first_key: str | None, keys: str = ""
 ) -> Digits | NoInput:
     """Collect keys with ``WAIT FOR DIGIT`` by :mod:`ivr.flows.keys`' rule.
 
-    The first key may already have barged into the prompt.
+    The first key may already have barged into the prompt; *keys* are an entry already
+    begun by keys typed ahead.
     """
-    keys = ""
     if first_key is not None:
         keys, done = add_key(keys, first_key, spec)
         if done is not None:

@@ -7,6 +7,9 @@ when the caller hung up and :class:`LineLost` when they did not (Asterisk vanish
 the channel up itself: ``core stop now``, an administrator), and a refused command becomes
 :class:`TransportFailed`, so the session knows nothing of AGI. That choice is made here
 only, in :meth:`AgiTransport._gone`.
+
+Keys pressed while the service stores a step (:meth:`AgiTransport.hold`) are kept typed
+ahead and meet the next prompt by the simulated phone's rule (:mod:`ivr.flows.keys`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
 from ivr.agi.protocol import HangupSide, LocalProtocolError
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, Hangup, PlaybackDone
-from ivr.flows.keys import escape_keys
+from ivr.flows.keys import enter_keys, escape_keys, meet_prompt
 from ivr.interpreter.agi_media import collect_digits, play, prompt_files, record
 from ivr.interpreter.transport import CallerGone, Line, LineLost, TransportFailed
 
@@ -30,6 +33,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: The key rule of a question that listens only for words: no key is taken.
 WORDS_ONLY = fx.DigitSpec(valid_keys="")
+#: A step's write that commits within this long (ms) holds nothing up: no command is sent.
+#: Most commits take less, and a caller's next key comes later than this (100 ms and more
+#: apart even when typing fast), so the channel is listening again before it arrives.
+HOLD_GRACE_MS = 50
+#: The longest single ``WAIT FOR DIGIT`` while a write commits: the most the next prompt can
+#: start late once it has. Shorter ones come first (each as long as the wait so far), so a
+#: write that commits soon delays the prompt by no more than it already had.
+HOLD_SLICE_MAX_MS = 100
 
 
 class SpeechTurn(Protocol):
@@ -61,6 +72,8 @@ class AgiTransport:
         self.speech = speech
         request = channel.request
         self._line = Line(request.uniqueid, request.channel, request.caller)
+        #: Keys pressed while a step was stored, not yet met by a prompt or question.
+        self._ahead = ""
 
     @asynccontextmanager
     async def _agi_errors(self) -> AsyncIterator[None]:
@@ -115,23 +128,40 @@ class AgiTransport:
 
     async def play(self, effect: fx.Play) -> Event:
         """``STREAM FILE`` each prompt, stopping on one of the effect's interrupt keys."""
-        async with self._agi_errors():
-            key = await play(self.channel, effect.prompts, self.recordings_dir,
-                             effect.interrupt_keys)
+        key = self._meet(effect.interrupt_keys)
+        if key is None:
+            async with self._agi_errors():
+                key = await play(self.channel, effect.prompts, self.recordings_dir,
+                                 effect.interrupt_keys)
         return PlaybackDone() if key is None else Digits(key)
 
     async def gather(self, effect: fx.Gather) -> Event:
-        """A speech turn when a model hears the language, else prompt and ``WAIT FOR DIGIT``."""
+        """A speech turn when a model hears the language, else prompt and ``WAIT FOR DIGIT``.
+
+        A key typed ahead that the question takes answers it at once, as it would have
+        stopped the prompt: no prompt, no listening turn.
+        """
+        # A question for words only takes no keys, as the speech path (ivr.speech.listen)
+        # and the simulated phone ignore them: without a model it ends in silence.
+        spec = effect.digits or WORDS_ONLY
         async with self._agi_errors():
-            event = await self._speech(effect) if self._hears(effect) else None
-            if event is not None:
-                return event
-            # A question for words only takes no keys, as the speech path (ivr.speech.listen)
-            # and the simulated phone ignore them: without a model it ends in silence.
-            spec = effect.digits or WORDS_ONLY
-            first = await play(self.channel, effect.prompts, self.recordings_dir,
-                               escape_keys(effect))
-            return await collect_digits(self.channel, spec, first)
+            first = self._meet(escape_keys(effect))
+            if first is None:
+                event = await self._speech(effect) if self._hears(effect) else None
+                if event is not None:
+                    return event
+                first = await play(self.channel, effect.prompts, self.recordings_dir,
+                                   escape_keys(effect))
+                return await collect_digits(self.channel, spec, first)
+            entry = enter_keys("", first + self._ahead, spec)
+            self._ahead = entry.ahead
+            return entry.done or await collect_digits(self.channel, spec, None, entry.entered)
+
+    def _meet(self, escape: str) -> str | None:
+        """The typed-ahead key that stops the next prompt; keys before it are lost."""
+        met = meet_prompt(self._ahead, escape)
+        self._ahead = met.ahead
+        return met.key
 
     def _hears(self, effect: fx.Gather) -> bool:
         return (effect.speech is not None and self.speech is not None
@@ -156,6 +186,7 @@ class AgiTransport:
 
     async def record(self, effect: fx.Record, name: str) -> Event:
         """Play the prompt (no barge-in), then ``RECORD FILE`` into *name* under the recordings."""
+        self._ahead = ""  # nothing listens for keys at a recording prompt: lost, as simulated
         async with self._agi_errors():
             await play(self.channel, effect.prompts, self.recordings_dir, "")
             return await record(self.channel, self.recordings_dir, name, effect.max_seconds,
@@ -165,10 +196,12 @@ class AgiTransport:
                    work: Callable[[], Awaitable[T]]) -> T:
         """Run *work*, listening for Asterisk's ``HANGUP`` meanwhile (no command is running).
 
-        A queue check answers at once from AMI's board, so it is not raced.
+        A queue check answers at once from AMI's board, so it is not raced. Keys typed
+        ahead are lost at a lookup, as the simulated phone loses them.
         """
         if isinstance(effect, fx.CheckQueue):
             return await work()
+        self._ahead = ""
         task = asyncio.ensure_future(work())
         hangup = asyncio.ensure_future(self.channel.wait_hangup())
         try:
@@ -180,6 +213,31 @@ class AgiTransport:
         if hangup.done() and not hangup.cancelled() and hangup.exception() is None:
             raise await self._gone(f"hung up during the {type(effect).__name__.lower()}")
         return task.result()
+
+    async def hold(self, work: Awaitable[object]) -> None:
+        """Store the last step (*work*) while the caller's keys are kept, not dropped.
+
+        While the service sends no command, Asterisk's ``res_agi`` reads the channel and frees
+        every frame, keys included, so a key pressed while a step commits would be lost and
+        the caller's next key would answer the wrong menu. A write that commits within
+        :data:`HOLD_GRACE_MS` costs nothing; a slower one is waited out in short
+        ``WAIT FOR DIGIT`` commands, and the keys they return are typed ahead. The write is
+        waited for whatever the caller does: a hang-up meanwhile still ends the call after it.
+        """
+        task = asyncio.ensure_future(work)
+        try:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            await asyncio.wait({task}, timeout=HOLD_GRACE_MS / 1000)
+            async with self._agi_errors():
+                while not task.done() and not self.channel.hung_up:
+                    waited_ms = int((loop.time() - started) * 1000)
+                    slice_ms = max(HOLD_GRACE_MS, min(waited_ms, HOLD_SLICE_MAX_MS))
+                    key = await self.channel.wait_for_digit(slice_ms)
+                    if key is not None:
+                        self._ahead += key
+        finally:
+            await task
 
 
 def flow_variables(channel: AgiChannel) -> dict[str, str]:

@@ -148,21 +148,19 @@ class CallSession:
         """Run the call to its end and return the finished record."""
         record = self.call.record
         effects = self.call.start(self.deps.clock())  # stamps started_at before the first write
-        # The call's row and its first steps are handed over together (begin first: tasks
-        # start in order), so they share one commit: one transaction fewer per call, and
-        # still on disk before the caller hears anything.
-        if self.deps.store is None:
-            # Nothing to store (a replay): no tasks either, so a replayed session runs to its
-            # end without an event loop ever having to wait.
-            await self._flush()
-        else:
-            await asyncio.gather(self._store("begin", lambda store: store.begin(record)),
-                                 self._flush())
         try:
-            while True:
-                # Stored before the effects run, so a crash while the caller listens
-                # still leaves the node they were in.
+            # The call's row and its first steps are handed over together (begin first: tasks
+            # start in order), so they share one commit: one transaction fewer per call, and
+            # still on disk before the caller hears anything.
+            if self.deps.store is None:
+                # Nothing to store (a replay): no tasks either, so a replayed session runs to
+                # its end without an event loop ever having to wait.
                 await self._flush()
+            else:
+                # Dialplan may have answered already, so keys pressed now are kept as well.
+                await self.transport.hold(asyncio.gather(
+                    self._store("begin", lambda store: store.begin(record)), self._flush()))
+            while True:
                 event = await self._carry_out(effects)
                 if event is None:
                     break
@@ -173,6 +171,9 @@ class CallSession:
                     # never as the engine's answer to the question.
                     raise CallerGone("hung up during the turn")
                 effects = self.call.receive(event, self.deps.clock())
+                # Stored before the effects run, so a crash while the caller listens still
+                # leaves the node they were in; the line keeps the keys pressed meanwhile.
+                await self.transport.hold(self._flush())
         except LineLost:
             # Asterisk vanished, or hung up on the caller itself (a shutdown, an administrator):
             # not the caller's doing, so the call is recorded as cut off where it was, as a

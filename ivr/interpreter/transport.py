@@ -80,3 +80,6 @@ class Transport(Protocol):
 
     async def wait(self, effect: fx.Lookup | fx.CheckQueue, work: Callable[[], Awaitable[T]]) -> T:
         """Run *work* while the caller waits on the line (they may hang up meanwhile)."""
+
+    async def hold(self, work: Awaitable[object]) -> None:
+        """Store the last step (*work*); keys pressed meanwhile stay typed ahead."""

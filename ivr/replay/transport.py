@@ -169,6 +169,10 @@ class ReplayTransport:
         assert isinstance(found.event, Recorded)
         return found.event
 
+    async def hold(self, work: Awaitable[object]) -> None:
+        """Store the last step. A replayed caller's keys come off the tape."""
+        await work
+
     async def wait(self, effect: fx.Lookup | fx.CheckQueue,
                    work: Callable[[], Awaitable[T]]) -> T:
         """The caller hung up during this lookup or check, or the session's backend answers."""

@@ -77,6 +77,10 @@ class ScriptedTransport:
         self.phone.notes.append(f"simulated a recording at {effect.node}")
         return Recorded(f"{name}.wav", RECORDED_S, reason="silence")
 
+    async def hold(self, work: Awaitable[object]) -> None:
+        """Store the last step. A simulated phone keeps typed-ahead keys anyway."""
+        await work
+
     async def wait(self, effect: fx.Lookup | fx.CheckQueue,
                    work: Callable[[], Awaitable[T]]) -> T:
         """The caller may hang up now; keys pressed during a lookup are lost."""

@@ -67,3 +67,11 @@ async def originate(observer: AmiObserver, url: str, dtmf: str, wait_s: float,
     )
     assert response["Response"] == "Success", response
     return ivr_id
+
+
+async def queue_join(observer: AmiObserver, call_id: str) -> dict[str, str]:
+    """The ``QueueCallerJoin`` event of the call's IVR half: which queue it reached, and how."""
+    return await asyncio.to_thread(
+        observer.wait_for,
+        lambda e: e.get("Event") == "QueueCallerJoin" and e.get("Uniqueid") == call_id, 40,
+    )

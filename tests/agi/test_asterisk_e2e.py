@@ -16,25 +16,18 @@ from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
 from ivr.bench.sipp import sip_call, sipp_available
 from tests.agi.helpers import stalled_lookup
-from tests.agi.live import Running, originate
+from tests.agi.live import Running, originate, queue_join
 from tests.asterisk.fixtures import AmiObserver, Sandbox, eventually
 from tests.conftest import need
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 
 
-async def _joined(observer: AmiObserver, call_id: str) -> dict[str, str]:
-    return await asyncio.to_thread(
-        observer.wait_for,
-        lambda e: e.get("Event") == "QueueCallerJoin" and e.get("Uniqueid") == call_id, 40,
-    )
-
-
 async def test_local_call_with_dtmf_walks_the_flow_into_the_queue(
     running: Running, ami_observer: AmiObserver
 ) -> None:
     call_id = await originate(ami_observer, running.url, "2", wait_s=2)
-    joined = await _joined(ami_observer, call_id)
+    joined = await queue_join(ami_observer, call_id)
     assert joined["Queue"] == "support"
     queue_var = await asyncio.to_thread(
         ami_observer.action, "Getvar", Channel=joined["Channel"], Variable="IVR_QUEUE"
@@ -67,8 +60,8 @@ async def test_flows_reload_while_calls_are_in_progress(
     await eventually(lambda: running.service.flows.current.version != old_version)
     new_version = running.service.flows.current.version
     new_call = await originate(ami_observer, running.url, "1", wait_s=1)
-    assert (await _joined(ami_observer, slow_call))["Queue"] == "sales"
-    assert (await _joined(ami_observer, new_call))["Queue"] == "support"
+    assert (await queue_join(ami_observer, slow_call))["Queue"] == "sales"
+    assert (await queue_join(ami_observer, new_call))["Queue"] == "support"
     assert (await running.stored(slow_call)).flow_version == old_version
     assert (await running.stored(new_call)).flow_version == new_version
     # A broken edit is rejected loudly and the last good flows keep serving.
@@ -78,7 +71,7 @@ async def test_flows_reload_while_calls_are_in_progress(
     assert ":" in running.service.flows.rejected[0].splitlines()[0]
     assert running.service.flows.current.version == new_version
     third = await originate(ami_observer, running.url, "2", wait_s=1)
-    assert (await _joined(ami_observer, third))["Queue"] == "support"
+    assert (await queue_join(ami_observer, third))["Queue"] == "support"
 
 
 HOSTILE = 'two words "quoted" \\ back\nEXEC Hangup\n"'

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.agi.live import Running
+from tests.agi.live import Running, queue_join
 from tests.asterisk.fixtures import AmiObserver
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
@@ -39,10 +39,6 @@ async def test_a_dead_first_instance_hands_the_call_to_the_standby(
                   "TEST_WAIT=2,TEST_HOLD=3"),
     )
     assert response["Response"] == "Success", response
-    joined = await asyncio.to_thread(
-        ami_observer.wait_for,
-        lambda e: e.get("Event") == "QueueCallerJoin" and e.get("Uniqueid") == ivr_id, 40,
-    )
-    assert joined["Queue"] == "sales"
+    assert (await queue_join(ami_observer, ivr_id))["Queue"] == "sales"
     record = await running.stored(ivr_id)
     assert (record.outcome, record.queue) == ("queue", "sales")

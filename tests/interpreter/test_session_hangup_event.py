@@ -61,6 +61,9 @@ class HangsUpOnTheQuestion:
     async def wait(self, effect: fx.Lookup | fx.CheckQueue, work: Callable[[], Awaitable[T]]) -> T:
         return await work()
 
+    async def hold(self, work: Awaitable[object]) -> None:
+        await work
+
 
 async def test_a_hangup_answer_is_abandoned_at_the_menu_without_an_error(
     caplog: pytest.LogCaptureFixture,

@@ -1,0 +1,48 @@
+"""Keys pressed while the service stores a step reach the next menu, through the real Asterisk.
+
+A Local/ caller of the ``twostep`` flow presses 1 and, a quarter of a second later, 2,
+without waiting for the help menu's prompt, while every write of the call takes 1.5 s to
+store (a database under load). Keys that arrive while the service sends Asterisk no
+command would be read and freed by ``res_agi``: kept, they answer the welcome menu and the
+help menu (support); dropped, the caller would be asked again until they hung up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from ivr.calls.record import TimelineEntry
+from tests.agi.live import Running, originate, queue_join
+from tests.asterisk.fixtures import AmiObserver
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+
+STORE_DELAY_S = 1.5
+
+
+@pytest.mark.parametrize(
+    "wait_s",
+    [
+        pytest.param(1, id="both keys while the call's first steps are stored"),
+        pytest.param(3, id="1 stops the welcome prompt, 2 while that step is stored"),
+    ],
+)
+async def test_keys_pressed_while_a_step_is_stored_answer_the_next_menus(
+    running: Running, ami_observer: AmiObserver, monkeypatch: pytest.MonkeyPatch, wait_s: int
+) -> None:
+    store = running.store
+    append = store.append
+
+    async def slow_append(call_id: str, entries: Sequence[TimelineEntry]) -> None:
+        await asyncio.sleep(STORE_DELAY_S)
+        await append(call_id, entries)
+
+    monkeypatch.setattr(store, "append", slow_append)
+    call_id = await originate(ami_observer, running.url, "12", wait_s, flow="twostep")
+    assert (await queue_join(ami_observer, call_id))["Queue"] == "support"
+    record = await running.stored(call_id)
+    assert (record.outcome, record.queue) == ("queue", "support")
+    assert record.path == ["welcome", "help_menu", "support_queue"]

@@ -1,0 +1,131 @@
+"""Keys pressed while a step is stored are typed ahead on FastAGI, not dropped by res_agi.
+
+Over a real socket, with :class:`FakeAsterisk` playing Asterisk's end: a write that
+commits at once sends no command; a slow one is waited out in ``WAIT FOR DIGIT``s whose
+keys then answer the next prompt and question without them being played.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from ivr.agi.channel import AgiChannel
+from ivr.agi.server import AgiServer
+from ivr.flows import effects as fx
+from ivr.flows.events import Digits, Event
+from ivr.interpreter.agi_transport import HOLD_GRACE_MS, HOLD_SLICE_MAX_MS, AgiTransport
+from ivr.interpreter.transport import CallerGone
+from tests.agi.helpers import FakeAsterisk
+
+PROMPT = (fx.Prompt(text="Press 1 or 2."),)
+MENU = fx.Gather("menu", PROMPT, fx.DigitSpec(valid_keys="12"))
+
+Scenario = Callable[[AgiTransport], Awaitable[list[object]]]
+
+
+async def _run(tmp_path: Path, scenario: Scenario,
+               asterisk: Callable[[FakeAsterisk], Awaitable[None]]) -> list[object]:
+    result: asyncio.Future[list[object]] = asyncio.get_running_loop().create_future()
+
+    async def handler(channel: AgiChannel) -> None:
+        try:
+            result.set_result(await scenario(AgiTransport(channel, tmp_path)))
+        except Exception as exc:  # handed to the test, which expects some
+            result.set_exception(exc)
+
+    async with AgiServer(handler, port=0) as server:
+        peer = await FakeAsterisk.connect(server.port)
+        await asterisk(peer)
+        got = await asyncio.wait_for(result, 5)
+        await peer.close()
+    return got
+
+
+async def test_a_write_that_commits_at_once_sends_no_command(tmp_path: Path) -> None:
+    async def scenario(transport: AgiTransport) -> list[object]:
+        await transport.hold(asyncio.sleep(0))
+        await transport.answer()  # the first command Asterisk sees
+        return []
+
+    async def asterisk(peer: FakeAsterisk) -> None:
+        await peer.expect("ANSWER", reply="200 result=0")
+
+    assert await _run(tmp_path, scenario, asterisk) == []
+
+
+async def test_keys_pressed_during_a_slow_write_answer_the_next_prompt_and_question(
+    tmp_path: Path,
+) -> None:
+    release = asyncio.Event()
+    waits: list[int] = []
+
+    async def write() -> None:
+        await release.wait()
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        await transport.hold(write())
+        stopped: Event = await transport.play(fx.Play("intro", PROMPT, interrupt_keys="1"))
+        answered = await transport.gather(MENU)
+        return [stopped, answered]
+
+    async def asterisk(peer: FakeAsterisk) -> None:
+        for reply in ("200 result=49", "200 result=0", "200 result=50", "200 result=0"):
+            command = await peer.command()
+            assert command[:3] == ["WAIT", "FOR", "DIGIT"], command
+            waits.append(int(command[3]))
+            if len(waits) == 4:
+                release.set()
+            await peer.reply(reply)
+
+    got = await _run(tmp_path, scenario, asterisk)
+    # No STREAM FILE: the typed-ahead 1 stopped the intro, the 2 answered the menu.
+    assert got == [Digits("1"), Digits("2")]
+    assert waits[0] >= HOLD_GRACE_MS
+    assert all(HOLD_GRACE_MS <= w <= HOLD_SLICE_MAX_MS for w in waits)
+    assert waits == sorted(waits)
+
+
+async def test_typed_ahead_keys_a_prompt_does_not_take_are_lost(tmp_path: Path) -> None:
+    release = asyncio.Event()
+
+    async def write() -> None:
+        await release.wait()
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        await transport.hold(write())
+        return [await transport.gather(MENU)]
+
+    async def asterisk(peer: FakeAsterisk) -> None:
+        assert (await peer.command())[:3] == ["WAIT", "FOR", "DIGIT"]
+        release.set()
+        await peer.reply("200 result=57")  # 9: no option of the menu
+        # The 9 was lost on meeting the menu, so its prompt plays and the caller answers.
+        while (command := await peer.command())[:2] == ["WAIT", "FOR"]:
+            await peer.reply("200 result=0")
+        assert command[:2] == ["STREAM", "FILE"], command
+        await peer.reply("200 result=50 endpos=800")
+
+    assert await _run(tmp_path, scenario, asterisk) == [Digits("2")]
+
+
+async def test_a_hang_up_while_waiting_still_lets_the_write_finish(tmp_path: Path) -> None:
+    written: list[str] = []
+
+    async def write() -> None:
+        await asyncio.sleep(0.2)
+        written.append("step")
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        with pytest.raises(CallerGone):
+            await transport.hold(write())
+        return list(written)
+
+    async def asterisk(peer: FakeAsterisk) -> None:
+        await peer.expect("WAIT", "FOR", "DIGIT", reply="200 result=-1")
+        await peer.answer_hangup_question("PJSIP/phone-00000001")
+
+    assert await _run(tmp_path, scenario, asterisk) == ["step"]
