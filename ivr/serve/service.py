@@ -23,7 +23,7 @@ from ivr.calls.store.base import CallStore
 from ivr.config import AgiConfig, Config
 from ivr.flows.flowset import FlowSet
 from ivr.flows.listening import speech_languages
-from ivr.interpreter.agi_transport import AgiTransport, SpeechTurn, flow_variables
+from ivr.interpreter.agi_transport import AgiTransport, LinePace, SpeechTurn, flow_variables
 from ivr.interpreter.session import CallSession, EngineCall, SessionDeps
 from ivr.live.agents import AgentRings
 from ivr.live.publisher import LivePublisher
@@ -136,6 +136,8 @@ class IvrService:
         self.stats = ServiceStats()
         self.recordings_dir = config.recordings_dir.resolve()
         self.speech = speech
+        #: Whether the machine keeps time, as every call's line sees it (holding for keys).
+        self.pace = LinePace()
         self.deps = SessionDeps(store=store, ami=ami)
         self.callbacks = callbacks
         if callbacks is not None:
@@ -270,7 +272,7 @@ class IvrService:
         record = call.record
         self.active[record.call_id] = call
         try:
-            transport = AgiTransport(channel, self.recordings_dir, self.speech)
+            transport = AgiTransport(channel, self.recordings_dir, self.speech, self.pace)
             record = await CallSession(transport, call, self.deps).run()
         finally:
             self.active.pop(call.record.call_id, None)

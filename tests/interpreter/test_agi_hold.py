@@ -17,7 +17,13 @@ from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event
-from ivr.interpreter.agi_transport import HOLD_GRACE_MS, HOLD_SLICE_MAX_MS, AgiTransport
+from ivr.interpreter.agi_transport import (
+    HOLD_GRACE_MS,
+    HOLD_LATE_MS,
+    HOLD_SLICE_MAX_MS,
+    AgiTransport,
+    LinePace,
+)
 from ivr.interpreter.transport import CallerGone
 from tests.agi.helpers import FakeAsterisk
 
@@ -129,3 +135,49 @@ async def test_a_hang_up_while_waiting_still_lets_the_write_finish(tmp_path: Pat
         await peer.answer_hangup_question("PJSIP/phone-00000001")
 
     assert await _run(tmp_path, scenario, asterisk) == ["step"]
+
+
+async def test_holding_stops_when_asterisk_answers_late(tmp_path: Path) -> None:
+    # A WAIT FOR DIGIT that comes back long after its timeout means the machine is out of
+    # CPU: more commands would only make every call later, so the write is waited for alone.
+    release = asyncio.Event()
+    commands: list[list[str]] = []
+
+    async def write() -> None:
+        await release.wait()
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        await transport.hold(write())
+        await transport.answer()
+        return []
+
+    async def asterisk(peer: FakeAsterisk) -> None:
+        first = await peer.command()
+        assert first[:3] == ["WAIT", "FOR", "DIGIT"], first
+        await asyncio.sleep((int(first[3]) + HOLD_LATE_MS + 100) / 1000)
+        await peer.reply("200 result=0")
+        await asyncio.sleep(0.3)  # time for more commands, were any sent
+        release.set()
+        while (command := await peer.command())[:1] != ["ANSWER"]:
+            commands.append(command)
+            await peer.reply("200 result=0")
+        await peer.reply("200 result=0")
+
+    assert await _run(tmp_path, scenario, asterisk) == []
+    assert commands == []
+
+
+async def test_no_call_holds_while_the_service_saw_the_machine_late(tmp_path: Path) -> None:
+    pace = LinePace()
+    pace.saw(HOLD_LATE_MS + 1, asyncio.get_running_loop().time())  # another call saw it
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        transport.pace = pace
+        await transport.hold(asyncio.sleep(0.2))  # slow, yet nothing is sent meanwhile
+        await transport.answer()
+        return []
+
+    async def asterisk(peer: FakeAsterisk) -> None:
+        await peer.expect("ANSWER", reply="200 result=0")
+
+    assert await _run(tmp_path, scenario, asterisk) == []
