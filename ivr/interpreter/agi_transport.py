@@ -174,14 +174,14 @@ class AgiTransport:
         # A question for words only takes no keys, as the speech path (ivr.speech.listen)
         # and the simulated phone ignore them: without a model it ends in silence.
         spec = effect.digits or WORDS_ONLY
+        escape = escape_keys(effect)
         async with self._agi_errors():
-            first = self._meet(escape_keys(effect))
+            first = self._meet(escape)
             if first is None:
                 event = await self._speech(effect) if self._hears(effect) else None
                 if event is not None:
                     return event
-                first = await play(self.channel, effect.prompts, self.recordings_dir,
-                                   escape_keys(effect))
+                first = await play(self.channel, effect.prompts, self.recordings_dir, escape)
             # The key that stopped the prompt (typed ahead or pressed during it) starts the
             # entry; keys typed ahead after it go on with it.
             entry = enter_keys("", (first or "") + self._ahead, spec)

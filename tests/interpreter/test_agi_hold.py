@@ -69,11 +69,8 @@ async def test_keys_pressed_during_a_slow_write_answer_the_next_prompt_and_quest
     release = asyncio.Event()
     waits: list[int] = []
 
-    async def write() -> None:
-        await release.wait()
-
     async def scenario(transport: AgiTransport) -> list[object]:
-        await transport.hold(write())
+        await transport.hold(release.wait())
         stopped: Event = await transport.play(fx.Play("intro", PROMPT, interrupt_keys="1"))
         answered = await transport.gather(MENU)
         return [stopped, answered]
@@ -98,11 +95,8 @@ async def test_keys_pressed_during_a_slow_write_answer_the_next_prompt_and_quest
 async def test_typed_ahead_keys_a_prompt_does_not_take_are_lost(tmp_path: Path) -> None:
     release = asyncio.Event()
 
-    async def write() -> None:
-        await release.wait()
-
     async def scenario(transport: AgiTransport) -> list[object]:
-        await transport.hold(write())
+        await transport.hold(release.wait())
         return [await transport.gather(MENU)]
 
     async def asterisk(peer: FakeAsterisk) -> None:
@@ -143,11 +137,8 @@ async def test_holding_stops_when_asterisk_answers_late(tmp_path: Path) -> None:
     release = asyncio.Event()
     commands: list[list[str]] = []
 
-    async def write() -> None:
-        await release.wait()
-
     async def scenario(transport: AgiTransport) -> list[object]:
-        await transport.hold(write())
+        await transport.hold(release.wait())
         await transport.answer()
         return []
 
