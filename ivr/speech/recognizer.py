@@ -17,7 +17,7 @@ import time
 from array import array
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ivr.speech.deterministic import DitheredFeed
@@ -46,6 +46,14 @@ SAMPLE_RATE = 8000
 #: chunks decoded differently; fixed blocks make the result independent of how
 #: the network or the event loop happened to batch the frames.
 DECODE_BLOCK_BYTES = 1600
+
+
+@dataclass(frozen=True, slots=True)
+class SecondPass:
+    """The phrases-only decode of a turn, and whether it stopped where a carrier tail began."""
+
+    raw: dict[str, Any]
+    cut: bool
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -208,7 +216,7 @@ class Recognizer:
         self._decode_s += time.perf_counter() - t0
         return self._result(raw, t0 if started is None else started, second)
 
-    def _second_pass(self, raw: dict[str, Any], audio: bytes) -> dict[str, Any]:
+    def _second_pass(self, raw: dict[str, Any], audio: bytes) -> SecondPass:
         """Decode the turn again on the option phrases alone (no carriers), when unsure.
 
         The carrier tails that let an option be found inside a sentence also
@@ -234,8 +242,7 @@ class Recognizer:
             audio = audio[: int(cut * self.sample_rate) * 2]
         _accept_blocks(rec, feed, audio)
         _accept(rec, feed.flush())
-        result: dict[str, Any] = json.loads(rec.FinalResult())
-        return result
+        return SecondPass(json.loads(rec.FinalResult()), cut is not None)
 
     def early_sync(self) -> Recognition | None:
         """The turn's result now, if the speech so far is one option and may be all.
@@ -281,13 +288,13 @@ class Recognizer:
         return await asyncio.get_running_loop().run_in_executor(executor, self.early_sync)
 
     def _grammar_result(
-        self, raw: dict[str, Any], second: dict[str, Any] | None
+        self, raw: dict[str, Any], second: SecondPass | None
     ) -> tuple[Interpretation, Decision]:
         assert self.plan is not None
         alternatives = raw.get("alternatives") or []
         decision = _decision_of(raw, self.plan, self.noisy_line)
         if second is not None:
-            retry = decide(_nbest(second), self.plan.phrases)
+            retry = decide(_nbest(second.raw), self.plan.phrases, ending=second.cut)
             if retry.phrase is not None:
                 decision = replace(retry, share=min(retry.share, PARTIAL_CAP),
                                    reason="second-pass")
@@ -299,7 +306,7 @@ class Recognizer:
         return Interpretation(phrase, decision.share, heard, words, True), decision
 
     def _result(
-        self, raw: dict[str, Any], started: float, second: dict[str, Any] | None = None
+        self, raw: dict[str, Any], started: float, second: SecondPass | None = None
     ) -> Recognition:
         meaning: Interpretation
         decision = None

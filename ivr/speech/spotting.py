@@ -159,12 +159,15 @@ NOISY_LINE_RMS = 100.0
 
 def decide(
     nbest: Sequence[tuple[str, float]], phrases: Sequence[str], carriers: Sequence[str] = (),
-    noisy_line: bool = False,
+    noisy_line: bool = False, ending: bool = False,
 ) -> Decision:
     """Turn an N-best list ``(text, score)`` into a decision over *phrases*.
 
     *carriers* are the tails the grammar allows after a phrase (see :class:`GrammarPlan`);
-    *noisy_line* loosens the tail rule (see :data:`NOISY_LINE_RMS`).
+    *noisy_line* loosens the tail rule (see :data:`NOISY_LINE_RMS`). With *ending*,
+    a path that names no option by that rule names the one it ends with
+    (:func:`ending_option`): for audio cut where a sentence's carrier began,
+    which is where its option ended.
     """
     kept = tuple((normalise(t), s) for t, s in nbest)
     if not kept or not any(t for t, _ in kept):
@@ -177,6 +180,8 @@ def decide(
     owner = word_owners(phrases)
     for (text, _), w in zip(kept, weights, strict=True):
         key, complete = _named_option(text.split(), phrases, owner, carriers, noisy_line)
+        if key is None and ending:
+            key, complete = ending_option(text.split(), phrases)
         shares[key] = shares.get(key, 0.0) + w / total
         if complete:
             whole[key] = whole.get(key, 0.0) + w / total
@@ -236,6 +241,35 @@ def _named_option(
         if not complete or not fits:
             return None, False
     return option, complete
+
+
+def ending_option(words: list[str], phrases: Sequence[str]) -> tuple[str | None, bool]:
+    """The option whose phrase the path ends with, and whether the whole phrase was said.
+
+    For the second pass over the audio before a sentence's carrier tail
+    (:func:`carrier_start_s`): the option was said just before that cut, so
+    the path's end is what counts. Words before it are the decoder filling
+    the turn's pre-roll and the caller's lead-in with menu words, since the
+    grammar has nothing else ("신고 대출 상담", "연결 시간 안내"; measured on
+    the benchmark). A path ending on the last two or more words of a longer
+    phrase ("시간 안내" of 진료 시간 안내), ending no other phrase, names it as
+    part of it; a single last word ("연결") does not, as it is what the
+    decoder puts in place of what it cannot place.
+    """
+    best: tuple[str | None, bool] = (None, False)
+    longest = 0
+    for phrase in phrases:
+        parts = phrase.split()
+        n = len(parts)
+        for k in range(n, 0, -1):
+            if k < min(n, 2) or k <= longest:
+                break
+            # Part of a phrase must end no other phrase ("정보 변경" may; "변경" ends several).
+            own = k == n or not any(q != phrase and q.split()[-k:] == parts[-k:] for q in phrases)
+            if words[-k:] == parts[-k:] and own:
+                best, longest = (phrase, k == n), k
+                break
+    return best
 
 
 def carrier_words(carriers: Sequence[str]) -> frozenset[str]:

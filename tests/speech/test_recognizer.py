@@ -173,6 +173,8 @@ def test_the_second_pass_decodes_only_what_was_said_before_the_carrier(
         {"word": "연결", "start": 0.3}, {"word": "가입", "start": 0.7},
         {"word": "하고", "start": cut_s}, {"word": "싶어요", "start": cut_s + 0.3}]}]}
     whole = rec._second_pass({"alternatives": []}, option + carrier)
-    assert whole["alternatives"][0]["text"].split() != ["계좌", "이체"]
+    assert whole.raw["alternatives"][0]["text"].split() != ["계좌", "이체"]
+    assert not whole.cut  # so its paths must have the shape of an option said alone
     cut = rec._second_pass(first, option + carrier)
-    assert cut["alternatives"][0]["text"].split() == ["계좌", "이체"]
+    assert cut.raw["alternatives"][0]["text"].split() == ["계좌", "이체"]
+    assert cut.cut  # so each path names the option it ends with

@@ -14,6 +14,7 @@ from ivr.speech.spotting import (
     completes_one_option,
     decide,
     decides_early,
+    ending_option,
     offers_early,
     plan_grammar,
     spot,
@@ -172,3 +173,36 @@ def test_no_cut_without_a_whole_carrier_or_an_option_part_before_it() -> None:
     early = MIN_OPTION_S - 0.05
     assert carrier_start_s([("네", 0.0), ("하고", early), ("싶어요", 0.6)], TAILS) is None
     assert carrier_start_s([("잔액", 0.4), ("하고", 1.0), ("싶어요", 1.3)], ()) is None
+
+
+CLINIC_TIMES = ("진료 예약", "예약 변경", "진료 시간 안내", "상담원 연결")
+
+
+def test_audio_cut_before_a_carrier_names_the_option_it_ends_with() -> None:
+    # Measured on µ-law sentences: the pre-roll and lead-in come back as menu words first.
+    assert ending_option(["신고", "잔액", "조회"], BANK) == ("잔액 조회", True)
+    assert ending_option(["잔액", "조회", "잔액", "조회"], BANK) == ("잔액 조회", True)
+    # A whole phrase counts even when its words are shared with other options.
+    assert ending_option(["연결", "예약", "변경"], CLINIC_TIMES) == ("예약 변경", True)
+    # The last two words of a longer phrase, ending no other phrase, name it as part of it.
+    assert ending_option(["연결", "시간", "안내"], CLINIC_TIMES) == ("진료 시간 안내",
+                                                                          False)
+
+
+def test_a_cut_path_ending_on_one_word_or_shared_words_names_none() -> None:
+    # One last word is what the decoder puts for what it cannot place ("예약 연결").
+    assert ending_option(["예약", "연결"], BANK) == (None, False)
+    assert ending_option(["분실", "신고", "잔액"], BANK) == (None, False)
+    assert ending_option([], BANK) == (None, False)
+    # Two last words that end two phrases name neither.
+    phrases = ("회원 정보 변경", "개인 정보 변경", "예약 변경")
+    assert ending_option(["연결", "정보", "변경"], phrases) == (None, False)
+    assert ending_option(["회원", "정보", "변경"], phrases) == ("회원 정보 변경", True)
+
+
+def test_a_cut_second_pass_decides_on_path_endings_only_when_asked() -> None:
+    nbest = [("신고 잔액 조회", 40.9), ("신고 조회", 39.6)]
+    assert decide(nbest, BANK).phrase is None
+    d = decide(nbest, BANK, ending=True)
+    assert d.phrase == "잔액 조회"
+    assert d.reason == "matched"
