@@ -19,7 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
 from ivr.agi.protocol import HangupSide, LocalProtocolError
@@ -225,25 +225,46 @@ class AgiTransport:
 
     async def wait(self, effect: fx.Lookup | fx.CheckQueue,
                    work: Callable[[], Awaitable[T]]) -> T:
-        """Run *work*, listening for Asterisk's ``HANGUP`` meanwhile (no command is running).
+        """Run *work*; during a lookup keep the caller's keys and end it on a hang-up.
 
-        A queue check answers at once from AMI's board, so it is not raced. Keys typed
-        ahead are lost at a lookup, as the simulated phone loses them.
+        A queue check answers at once from AMI's board, so it is not raced. A lookup runs
+        while no command is running, when Asterisk frees every key pressed: past
+        :data:`HOLD_GRACE_MS` the channel listens in short ``WAIT FOR DIGIT`` commands, as
+        while a step is stored (:meth:`hold`), and the keys are typed ahead, as the simulated
+        phone keeps them. A caller who knows the menu presses on while the account is looked
+        up, as native dialplan lets them. Once the machine runs late (:class:`LinePace`), or
+        for the rest of a slow lookup after it, the channel only watches for the hang-up.
         """
         if isinstance(effect, fx.CheckQueue):
             return await work()
-        self._ahead = ""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         task = asyncio.ensure_future(work())
+        why = f"hung up during the {type(effect).__name__.lower()}"
+        try:
+            await asyncio.wait({task}, timeout=HOLD_GRACE_MS / 1000)
+            if not task.done():
+                self.pace.saw((loop.time() - started) * 1000 - HOLD_GRACE_MS, loop.time())
+                if self.pace.keeps_time(loop.time()) and not self.channel.hung_up:
+                    # Ends with its last command answered: nothing is left in flight.
+                    await self._listen(started, task.done)
+            if not task.done() and await self._hung_up_first(task):
+                raise await self._gone(why)
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        return task.result()
+
+    async def _hung_up_first(self, task: asyncio.Future[Any]) -> bool:
+        """Wait for *task* or Asterisk's ``HANGUP``, whichever comes first (no command runs)."""
         hangup = asyncio.ensure_future(self.channel.wait_hangup())
         try:
             await asyncio.wait({task, hangup}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for pending in (task, hangup):
-                pending.cancel()
-            await asyncio.gather(task, hangup, return_exceptions=True)
-        if hangup.done() and not hangup.cancelled() and hangup.exception() is None:
-            raise await self._gone(f"hung up during the {type(effect).__name__.lower()}")
-        return task.result()
+            hangup.cancel()
+            await asyncio.gather(hangup, return_exceptions=True)
+        return hangup.done() and not hangup.cancelled() and hangup.exception() is None
 
     async def hold(self, work: Awaitable[object]) -> None:
         """Store the last step (*work*) while the caller's keys are kept, not dropped.

@@ -83,11 +83,9 @@ class ScriptedTransport:
 
     async def wait(self, effect: fx.Lookup | fx.CheckQueue,
                    work: Callable[[], Awaitable[T]]) -> T:
-        """The caller may hang up now; keys pressed during a lookup are lost."""
+        """The caller may hang up now; keys typed ahead are kept, as the phone listens."""
         self._step(())
         self._hangs_up_now()
-        if isinstance(effect, fx.Lookup):
-            self.phone.lose_keys(effect.node, "the lookup")
         return await work()
 
     def _step(self, prompts: tuple[fx.Prompt, ...]) -> None:

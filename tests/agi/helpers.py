@@ -28,16 +28,22 @@ def flowset() -> FlowSet:
 
 
 @contextlib.asynccontextmanager
-async def stalled_lookup(port: int = LOOKUP_PORT) -> AsyncIterator[asyncio.Event]:
+async def stalled_lookup(
+    port: int = LOOKUP_PORT, answer_after_s: float | None = None
+) -> AsyncIterator[asyncio.Event]:
     """A lookup backend whose ``/account`` never answers while the block runs.
 
-    Yields an event set when the request arrives, so a test can hang up mid-lookup.
+    Yields an event set when the request arrives, so a test can hang up mid-lookup. With
+    *answer_after_s*, it answers that long after each request instead (a slow backend).
     """
     started, release = asyncio.Event(), asyncio.Event()
 
     async def slow(request: web.Request) -> web.Response:
         started.set()
-        await release.wait()
+        if answer_after_s is None:
+            await release.wait()
+        else:
+            await asyncio.sleep(answer_after_s)
         return web.json_response({"ok": True})
 
     app = web.Application()

@@ -1,10 +1,12 @@
-"""Keys pressed while the service stores a step reach the next menu, through the real Asterisk.
+"""Keys pressed while the service stores a step or runs a lookup reach the next menu.
 
-A Local/ caller of the ``twostep`` flow presses 1 and, a quarter of a second later, 2,
-without waiting for the help menu's prompt, while every write of the call takes 1.5 s to
-store (a database under load). Keys that arrive while the service sends Asterisk no
-command would be read and freed by ``res_agi``: kept, they answer the welcome menu and the
-help menu (support); dropped, the caller would be asked again until they hung up.
+Through the real Asterisk, a Local/ caller presses 1 and, a quarter of a second later, 2,
+without waiting for the second menu's prompt: in the ``twostep`` flow while every write of
+the call takes 1.5 s to store (a database under load), in the ``lookahead`` flow while a
+lookup between the menus takes 1.5 s (a slow backend). Keys that arrive while the service
+sends Asterisk no command would be read and freed by ``res_agi``: kept, they answer the
+first menu and the second (support); dropped, the caller would be asked again until they
+hung up.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 import pytest
 
 from ivr.calls.record import TimelineEntry
+from tests.agi.helpers import stalled_lookup
 from tests.agi.live import Running, originate, queue_join
 from tests.asterisk.fixtures import AmiObserver
 
@@ -46,3 +49,15 @@ async def test_keys_pressed_while_a_step_is_stored_answer_the_next_menus(
     record = await running.stored(call_id)
     assert (record.outcome, record.queue) == ("queue", "support")
     assert record.path == ["welcome", "help_menu", "support_queue"]
+
+
+async def test_keys_pressed_during_a_slow_lookup_answer_the_next_menu(
+    running: Running, ami_observer: AmiObserver
+) -> None:
+    async with stalled_lookup(answer_after_s=STORE_DELAY_S) as asked:
+        call_id = await originate(ami_observer, running.url, "12", 3, flow="lookahead")
+        assert (await queue_join(ami_observer, call_id))["Queue"] == "support"
+        assert asked.is_set()
+    record = await running.stored(call_id)
+    assert (record.outcome, record.queue) == ("queue", "support")
+    assert record.path == ["welcome", "fetch", "help_menu", "support_queue"]

@@ -1,8 +1,9 @@
-"""Keys pressed while a step is stored are typed ahead on FastAGI, not dropped by res_agi.
+"""Keys pressed while a step is stored or a lookup runs are typed ahead on FastAGI.
 
-Over a real socket, with :class:`FakeAsterisk` playing Asterisk's end: a write that
-commits at once sends no command; a slow one is waited out in ``WAIT FOR DIGIT``s whose
-keys then answer the next prompt and question without them being played.
+Over a real socket, with :class:`FakeAsterisk` playing Asterisk's end: a write or lookup
+that is done at once sends no command; a slow one is waited out in ``WAIT FOR DIGIT``s
+whose keys then answer the next prompt and question without them being played, rather
+than being dropped by res_agi.
 """
 
 from __future__ import annotations
@@ -51,16 +52,31 @@ async def _run(tmp_path: Path, scenario: Scenario,
     return got
 
 
+async def _answer_only(peer: FakeAsterisk) -> None:
+    """Asterisk sees one command, the scenario's ``ANSWER``: nothing was sent before it."""
+    await peer.expect("ANSWER", reply="200 result=0")
+
+
+async def _hang_up_at_the_first_wait(peer: FakeAsterisk) -> None:
+    """The caller hangs up during the first ``WAIT FOR DIGIT``; Asterisk says it was them."""
+    await peer.expect("WAIT", "FOR", "DIGIT", reply="200 result=-1")
+    await peer.answer_hangup_question("PJSIP/phone-00000001")
+
+
+def _late_pace() -> LinePace:
+    """A pace that has seen the machine run late, as another call may have."""
+    pace = LinePace()
+    pace.saw(HOLD_LATE_MS + 1, asyncio.get_running_loop().time())
+    return pace
+
+
 async def test_a_write_that_commits_at_once_sends_no_command(tmp_path: Path) -> None:
     async def scenario(transport: AgiTransport) -> list[object]:
         await transport.hold(asyncio.sleep(0))
         await transport.answer()  # the first command Asterisk sees
         return []
 
-    async def asterisk(peer: FakeAsterisk) -> None:
-        await peer.expect("ANSWER", reply="200 result=0")
-
-    assert await _run(tmp_path, scenario, asterisk) == []
+    assert await _run(tmp_path, scenario, _answer_only) == []
 
 
 async def test_keys_pressed_during_a_slow_write_answer_the_next_prompt_and_question(
@@ -124,11 +140,7 @@ async def test_a_hang_up_while_waiting_still_lets_the_write_finish(tmp_path: Pat
             await transport.hold(write())
         return list(written)
 
-    async def asterisk(peer: FakeAsterisk) -> None:
-        await peer.expect("WAIT", "FOR", "DIGIT", reply="200 result=-1")
-        await peer.answer_hangup_question("PJSIP/phone-00000001")
-
-    assert await _run(tmp_path, scenario, asterisk) == ["step"]
+    assert await _run(tmp_path, scenario, _hang_up_at_the_first_wait) == ["step"]
 
 
 async def test_holding_stops_when_asterisk_answers_late(tmp_path: Path) -> None:
@@ -159,8 +171,7 @@ async def test_holding_stops_when_asterisk_answers_late(tmp_path: Path) -> None:
 
 
 async def test_no_call_holds_while_the_service_saw_the_machine_late(tmp_path: Path) -> None:
-    pace = LinePace()
-    pace.saw(HOLD_LATE_MS + 1, asyncio.get_running_loop().time())  # another call saw it
+    pace = _late_pace()  # another call saw the machine late
 
     async def scenario(transport: AgiTransport) -> list[object]:
         transport.pace = pace
@@ -168,7 +179,98 @@ async def test_no_call_holds_while_the_service_saw_the_machine_late(tmp_path: Pa
         await transport.answer()
         return []
 
-    async def asterisk(peer: FakeAsterisk) -> None:
-        await peer.expect("ANSWER", reply="200 result=0")
+    assert await _run(tmp_path, scenario, _answer_only) == []
 
-    assert await _run(tmp_path, scenario, asterisk) == []
+
+LOOKUP = fx.Lookup("fetch", "GET", "http://127.0.0.1:1/balance")
+
+
+async def test_keys_pressed_during_a_slow_lookup_answer_the_next_question(
+    tmp_path: Path,
+) -> None:
+    release = asyncio.Event()
+
+    async def lookup() -> str:
+        await release.wait()
+        return "balance"
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        return [await transport.wait(LOOKUP, lookup), await transport.gather(MENU)]
+
+    async def asterisk(peer: FakeAsterisk) -> None:
+        await peer.expect("WAIT", "FOR", "DIGIT", reply="200 result=50")  # the caller's 2
+        command = await peer.command()
+        assert command[:3] == ["WAIT", "FOR", "DIGIT"], command
+        release.set()
+        await peer.reply("200 result=0")
+
+    # No STREAM FILE: the 2 pressed during the lookup answered the menu.
+    assert await _run(tmp_path, scenario, asterisk) == ["balance", Digits("2")]
+
+
+async def test_a_quick_lookup_sends_no_command(tmp_path: Path) -> None:
+    async def lookup() -> str:
+        return "balance"
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        got = await transport.wait(LOOKUP, lookup)
+        await transport.answer()
+        return [got]
+
+    assert await _run(tmp_path, scenario, _answer_only) == ["balance"]
+
+
+def _never_answers(ended: list[str]) -> Callable[[], Awaitable[str]]:
+    """A lookup that runs until it is cancelled, noting that in *ended*."""
+    async def lookup() -> str:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            ended.append("cancelled")
+            raise
+        return "balance"
+    return lookup
+
+
+async def test_a_hang_up_during_a_lookup_ends_it_at_once(tmp_path: Path) -> None:
+    ended: list[str] = []
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        with pytest.raises(CallerGone):
+            await transport.wait(LOOKUP, _never_answers(ended))
+        return list(ended)
+
+    assert await _run(tmp_path, scenario, _hang_up_at_the_first_wait) == ["cancelled"]
+
+
+async def test_a_lookup_on_a_late_machine_only_watches_for_the_hang_up(tmp_path: Path) -> None:
+    pace = _late_pace()
+
+    async def lookup() -> str:
+        await asyncio.sleep(0.2)  # slow, yet nothing is sent meanwhile
+        return "balance"
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        transport.pace = pace
+        got = await transport.wait(LOOKUP, lookup)
+        await transport.answer()
+        return [got]
+
+    assert await _run(tmp_path, scenario, _answer_only) == ["balance"]
+
+
+async def test_a_hang_up_during_a_lookup_on_a_late_machine_ends_it(tmp_path: Path) -> None:
+    ended: list[str] = []
+
+    async def scenario(transport: AgiTransport) -> list[object]:
+        transport.pace = _late_pace()
+        with pytest.raises(CallerGone):
+            await transport.wait(LOOKUP, _never_answers(ended))
+        return list(ended)
+
+    async def asterisk(peer: FakeAsterisk) -> None:
+        await asyncio.sleep(0.1)  # no command comes: Asterisk reports the hang-up itself
+        await peer.reply("HANGUP")
+        await peer.answer_hangup_question("PJSIP/phone-00000001")
+
+    assert await _run(tmp_path, scenario, asterisk) == ["cancelled"]

@@ -152,7 +152,9 @@ async def test_hangup_during_lookup_cancels_it_and_is_recorded_there(
         for key in "234":
             await peer.expect("WAIT", "FOR", "DIGIT", reply=f"200 result={ord(key)}")
         await asyncio.wait_for(started.wait(), 5)
-        await peer.reply("HANGUP")
+        # The lookup stalls: the channel listens for the caller's keys meanwhile.
+        await peer.expect("WAIT", "FOR", "DIGIT", reply="200 result=0")
+        await peer.expect("WAIT", "FOR", "DIGIT", reply="HANGUP\n200 result=-1")
         await peer.answer_hangup_question(source)
         assert await peer.closed_by_server()
         await _ended(harness, "100.4")

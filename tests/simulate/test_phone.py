@@ -178,6 +178,22 @@ async def test_hanging_up_during_the_lookup_itself() -> None:
     assert sim.lookups() == []  # the caller left before the request was made
 
 
+async def test_keys_typed_ahead_are_kept_through_a_lookup() -> None:
+    # Nothing plays while the lookup runs and the phone listens meanwhile (on FastAGI in
+    # WAIT FOR DIGITs), so the 4 pressed after the account number answers the next menu.
+    fetch = '        result: balance\n        next: bye\n        on_error: bye\n'
+    assert fetch in FLOWS
+    flows = FLOWS.replace('        hold_prompt: "One moment."\n', "").replace(
+        fetch, fetch.replace("bye", "menu"))
+    sim = await call("1", "1234#4", flows=flows)
+    assert (sim.call.record.outcome, sim.call.record.queue) == ("queue", "sales")
+    assert not any("lost" in note for note in sim.notes)
+    # Behind a hold prompt, which takes no keys, they are lost as before.
+    held = await call("1", "1234#4", flows=FLOWS.replace(fetch, fetch.replace("bye", "menu")))
+    assert held.call.record.queue != "sales"
+    assert any("at fetch that does not take them were lost" in note for note in held.notes)
+
+
 async def test_hanging_up_during_the_goodbye_is_not_abandoned() -> None:
     sim = await call("1", "1234#", "say:x", "hangup")
     assert sim.call.record.outcome == "hangup"
