@@ -8,7 +8,9 @@ Asterisk (:mod:`ivr.interpreter.agi_media`), using the same key rule (:mod:`ivr.
 - Keys typed ahead meet the next prompt as they would on a phone: the first key the
   prompt listens for (its barge-in keys) stops it and starts the next entry; keys it
   does not listen for are lost, as Asterisk drops them (``STREAM FILE`` without that
-  escape digit). Keys pressed during a lookup or a recording prompt are lost the same way.
+  escape digit). Keys pressed during a recording prompt or a lookup's hold prompt are
+  lost the same way; keys pressed while the lookup itself runs are kept, as the FastAGI
+  path listens for them then (``AgiTransport.wait``).
 - An entry that has not ended (no finish key, fewer than the maximum) goes on with the
   next digits input (``12`` then ``34#`` is ``1234#``); ``timeout`` (silence) ends it with
   what was keyed so far, as the inter-digit timeout does.
