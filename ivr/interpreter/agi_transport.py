@@ -231,9 +231,9 @@ class AgiTransport:
         while no command is running, when Asterisk frees every key pressed: past
         :data:`HOLD_GRACE_MS` the channel listens in short ``WAIT FOR DIGIT`` commands, as
         while a step is stored (:meth:`hold`), and the keys are typed ahead, as the simulated
-        phone keeps them. A caller who knows the menu presses on while the account is looked
-        up, as native dialplan lets them. Once the machine runs late (:class:`LinePace`), or
-        for the rest of a slow lookup after it, the channel only watches for the hang-up.
+        phone keeps them: a caller who knows the menu presses on while the account is looked
+        up. While the machine runs late (:class:`LinePace`), from the start of the lookup or
+        from the moment it was seen late, the channel only watches for the hang-up.
         """
         if isinstance(effect, fx.CheckQueue):
             return await work()

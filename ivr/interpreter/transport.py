@@ -79,7 +79,7 @@ class Transport(Protocol):
         """Play the recording prompt and record the caller into *name* (``Recorded``)."""
 
     async def wait(self, effect: fx.Lookup | fx.CheckQueue, work: Callable[[], Awaitable[T]]) -> T:
-        """Run *work* while the caller waits on the line (they may hang up meanwhile)."""
+        """Run *work* while the caller waits (they may hang up; a lookup keeps their keys)."""
 
     async def hold(self, work: Awaitable[object]) -> None:
         """Store the last step (*work*); keys pressed meanwhile stay typed ahead."""
