@@ -251,10 +251,13 @@ def ending_option(words: list[str], phrases: Sequence[str]) -> tuple[str | None,
     the path's end is what counts. Words before it are the decoder filling
     the turn's pre-roll and the caller's lead-in with menu words, since the
     grammar has nothing else ("신고 대출 상담", "연결 시간 안내"; measured on
-    the benchmark). A path ending on the last two or more words of a longer
-    phrase ("시간 안내" of 진료 시간 안내), ending no other phrase, names it as
-    part of it; a single last word ("연결") does not, as it is what the
-    decoder puts in place of what it cannot place.
+    the benchmark). The path must end on two or more words of one phrase:
+    the whole phrase, or the last words of a longer one ("시간 안내" of 진료
+    시간 안내) that end no other phrase. A single last word never names an
+    option here, not even a one-word option's: it is what the decoder puts in
+    place of what it cannot place ("예약 연결"), and any off-menu sentence
+    ends on some menu word (measured: "날씨가 정말 좋네요" was offered as
+    도움말 on a menu of single words).
     """
     best: tuple[str | None, bool] = (None, False)
     longest = 0
@@ -262,7 +265,7 @@ def ending_option(words: list[str], phrases: Sequence[str]) -> tuple[str | None,
         parts = phrase.split()
         n = len(parts)
         for k in range(n, 0, -1):
-            if k < min(n, 2) or k <= longest:
+            if k < 2 or k <= longest:
                 break
             # Part of a phrase must end no other phrase ("정보 변경" may; "변경" ends several).
             own = k == n or not any(q != phrase and q.split()[-k:] == parts[-k:] for q in phrases)

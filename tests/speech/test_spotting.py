@@ -194,6 +194,9 @@ def test_a_cut_path_ending_on_one_word_or_shared_words_names_none() -> None:
     assert ending_option(["예약", "연결"], BANK) == (None, False)
     assert ending_option(["분실", "신고", "잔액"], BANK) == (None, False)
     assert ending_option([], BANK) == (None, False)
+    # Nor does a one-word option: any sentence the decoder forces onto the menu ends on one.
+    words = ("보험", "안내", "도움말")
+    assert ending_option(["해지", "확인", "도움말"], words) == (None, False)
     # Two last words that end two phrases name neither.
     phrases = ("회원 정보 변경", "개인 정보 변경", "예약 변경")
     assert ending_option(["연결", "정보", "변경"], phrases) == (None, False)
