@@ -55,6 +55,7 @@ class SecondPass:
     raw: dict[str, Any]
     cut: bool
 
+
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 

@@ -264,10 +264,11 @@ def ending_option(words: list[str], phrases: Sequence[str]) -> tuple[str | None,
     for phrase in phrases:
         parts = phrase.split()
         n = len(parts)
-        for k in range(n, 0, -1):
-            if k < 2 or k <= longest:
+        for k in range(n, 1, -1):
+            if k <= longest:
                 break
-            # Part of a phrase must end no other phrase ("정보 변경" may; "변경" ends several).
+            # Part of a phrase must end no other phrase ("정보 변경" of 회원 정보 변경 may, but
+            # not when 개인 정보 변경 is an option too).
             own = k == n or not any(q != phrase and q.split()[-k:] == parts[-k:] for q in phrases)
             if words[-k:] == parts[-k:] and own:
                 best, longest = (phrase, k == n), k
