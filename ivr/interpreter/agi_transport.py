@@ -243,11 +243,9 @@ class AgiTransport:
         why = f"hung up during the {type(effect).__name__.lower()}"
         try:
             await asyncio.wait({task}, timeout=HOLD_GRACE_MS / 1000)
-            if not task.done():
-                self.pace.saw((loop.time() - started) * 1000 - HOLD_GRACE_MS, loop.time())
-                if self.pace.keeps_time(loop.time()) and not self.channel.hung_up:
-                    # Ends with its last command answered: nothing is left in flight.
-                    await self._listen(started, task.done)
+            if not task.done() and self._listens_after_grace(started):
+                # Ends with its last command answered: nothing is left in flight.
+                await self._listen(started, task.done)
             if not task.done() and await self._hung_up_first(task):
                 raise await self._gone(why)
         finally:
@@ -288,8 +286,7 @@ class AgiTransport:
 
         def listen() -> None:
             nonlocal listening
-            self.pace.saw((loop.time() - started) * 1000 - HOLD_GRACE_MS, loop.time())
-            if self.pace.keeps_time(loop.time()) and not self.channel.hung_up:
+            if self._listens_after_grace(started):
                 listening = asyncio.ensure_future(self._listen(started, lambda: finished))
 
         timer = loop.call_later(HOLD_GRACE_MS / 1000, listen)
@@ -300,6 +297,12 @@ class AgiTransport:
             finished = True
             if listening is not None:
                 await listening  # ends with its command in flight; a hang-up raises here
+
+    def _listens_after_grace(self, started: float) -> bool:
+        """At the grace's end: note how late it came, and say whether to listen for keys."""
+        now = asyncio.get_running_loop().time()
+        self.pace.saw((now - started) * 1000 - HOLD_GRACE_MS, now)
+        return self.pace.keeps_time(now) and not self.channel.hung_up
 
     async def _listen(self, started: float, finished: Callable[[], bool]) -> None:
         """``WAIT FOR DIGIT`` until *finished*, each as long as the wait so far (bounded)."""
