@@ -19,9 +19,11 @@ import contextlib
 import logging
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from ivr.agi.assign import plan_assignments
 from ivr.agi.protocol import (
     HANGUP_SOURCE_PROBE,
     AgiRequest,
@@ -352,6 +354,16 @@ class AgiChannel:
                 raise AgiCommandError(reply, b"GOSUB ivr-setvar")
             return
         await self.command("SET VARIABLE", name, value)
+
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        """Set every channel variable of *values*: the plain ones in one command (``ARRAY()``)."""
+        for name in values:
+            check_variable_name(name)
+        plan = plan_assignments(values)
+        if plan.packed is not None:
+            await self.command("SET VARIABLE", *plan.packed)
+        for name, value in plan.single.items():
+            await self.set_variable(name, value)
 
     async def get_variable(self, name: str) -> str | None:
         """Read channel variable *name* exactly (full length); ``None`` when unset or empty.

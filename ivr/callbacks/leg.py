@@ -106,8 +106,7 @@ class CallbackLeg:
             return
         await journey(self.dispatcher.calls, request, now, "answered", {"channel": uniqueid})
         variables = leg_variables(request)
-        for name, value in variables.items():
-            await channel.set_variable(name, value)
+        await channel.set_variables(variables)
         if self.ami is None:
             return
         headers: dict[str, object] = {"Uniqueid": uniqueid, "Channel": channel.request.channel,

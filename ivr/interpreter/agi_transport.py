@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -146,10 +146,10 @@ class AgiTransport:
         async with self._agi_errors():
             await self.channel.answer()
 
-    async def set_variable(self, name: str, value: str) -> None:
-        """``SET VARIABLE`` (or the base64 helper for values with line breaks)."""
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        """``SET VARIABLE`` (plain values packed into one ``ARRAY()``: :mod:`ivr.agi.assign`)."""
         async with self._agi_errors():
-            await self.channel.set_variable(name, value)
+            await self.channel.set_variables(values)
 
     async def hangup(self) -> None:
         """``HANGUP``."""

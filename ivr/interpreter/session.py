@@ -212,7 +212,7 @@ class CallSession:
             if isinstance(effect, fx.Answer):
                 await self.transport.answer()
             elif isinstance(effect, fx.SetVariable):
-                await self.transport.set_variable(effect.name, effect.value)
+                await self.transport.set_variables({effect.name: effect.value})
             elif isinstance(effect, fx.Finish):
                 await self._finish(effect)
                 return None
@@ -261,8 +261,7 @@ class CallSession:
                 await self.deps.callbacks.take(finish, self.call.record, self.deps.clock())
             except Exception:
                 log.exception("callback request of %s NOT stored", self.call.record.call_id)
-        for name, value in channel_variables(finish, self.call.record).items():
-            await self.transport.set_variable(name, value)
+        await self.transport.set_variables(channel_variables(finish, self.call.record))
         if finish.outcome.kind == OutcomeKind.HANGUP:
             await self.transport.hangup()
         await self._after_finish(finish, hung_up=False)
@@ -305,7 +304,7 @@ class CallSession:
 
     async def _try_set(self, name: str, value: str) -> None:
         with contextlib.suppress(CallerGone, TransportFailed):
-            await self.transport.set_variable(name, value)
+            await self.transport.set_variables({name: value})
 
 
 def _file_safe(text: str) -> str:

@@ -10,7 +10,7 @@ backend or queue board of the session) that cannot go on at all raises :class:`C
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -63,8 +63,8 @@ class Transport(Protocol):
     async def answer(self) -> None:
         """Answer the call."""
 
-    async def set_variable(self, name: str, value: str) -> None:
-        """Set a hand-off variable (a plain channel-variable name)."""
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        """Set hand-off variables (plain channel-variable names), as few round trips as may be."""
 
     async def hangup(self) -> None:
         """Hang up on the caller."""

@@ -23,7 +23,7 @@ printed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from ivr.calls.record import CallRecord
@@ -129,7 +129,7 @@ class ReplayTransport:
     async def answer(self) -> None:
         """Nothing to answer on a replayed line."""
 
-    async def set_variable(self, name: str, value: str) -> None:
+    async def set_variables(self, values: Mapping[str, str]) -> None:
         """Nothing to hand off: a replayed call reaches no agent (and nothing is kept)."""
 
     async def hangup(self) -> None:

@@ -251,8 +251,7 @@ class IvrService:
         if name not in flowset.flows:
             log.error("FastAGI request for unknown flow %r (have %s)", name, sorted(flowset.flows))
             with contextlib.suppress(ChannelHungUp):
-                await channel.set_variable("IVR_OUTCOME", "error")
-                await channel.set_variable("IVR_REASON", "unknown flow")
+                await channel.set_variables({"IVR_OUTCOME": "error", "IVR_REASON": "unknown flow"})
             return
         request = channel.request
         call = self.make_call(

@@ -8,7 +8,7 @@ recording is simulated. Lookups are the interpreter's own, so they are real HTTP
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from ivr.flows import effects as fx
@@ -51,9 +51,9 @@ class ScriptedTransport:
     async def answer(self) -> None:
         """Nothing to answer on a simulated line."""
 
-    async def set_variable(self, name: str, value: str) -> None:
-        """Keep the hand-off variable."""
-        self.variables[name] = value
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        """Keep the hand-off variables."""
+        self.variables.update(values)
 
     async def hangup(self) -> None:
         """The service hangs up on the simulated caller."""

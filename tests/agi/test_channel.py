@@ -264,3 +264,26 @@ async def test_close_cancels_stuck_calls() -> None:
     assert server.active == 0
     assert await peer.closed_by_server()
     await peer.close()
+
+
+async def test_set_variables_packs_plain_values_and_sends_the_rest_alone(run: object) -> None:
+    async def body(ch: AgiChannel, out: Results) -> None:
+        await ch.set_variables({"IVR_OUTCOME": "queue", "IVR_NOTE": "two words",
+                                "IVR_PATH": "menu,support", "IVR_Y": "line1\nHANGUP"})
+        try:
+            await ch.set_variables({"IVR_A": "1", "IVR B": "2"})
+        except LocalProtocolError:
+            out["refused"] = 1
+
+    port, out = await run(body)  # type: ignore[operator]
+    peer = await FakeAsterisk.connect(port)
+    await peer.expect("SET", "VARIABLE", "ARRAY(IVR_OUTCOME,IVR_PATH)", 'queue,"menu,support"',
+                      reply="200 result=1")
+    await peer.expect("SET", "VARIABLE", "IVR_NOTE", "two words", reply="200 result=1")
+    assert (await peer.command())[:2] == ["GOSUB", "ivr-setvar"]
+    await peer.reply("100 result=0 Trying...\n200 result=0 Gosub complete")
+    # A bad name refuses the whole set before anything is sent.
+    assert await peer.closed_by_server()
+    await _until_done(out)
+    assert out["refused"] == 1
+    await peer.close()

@@ -15,6 +15,7 @@ import asyncio
 from collections import deque
 from collections.abc import Iterable
 
+from ivr.agi.assign import read_packed
 from ivr.agi.protocol import encode_request, split_like_asterisk
 from ivr.simulate.inputs import KEYS
 
@@ -65,7 +66,7 @@ class AgiPhone:
             self.keys, self.entered = "", False
             return f"200 result=0 endpos={RECORDED_ENDPOS}"
         if verb == "SET VARIABLE":
-            self.variables[command[2]] = command[3]
+            self.variables.update(read_packed(command[2], command[3]))
         return "200 result=1"
 
     def _prompt(self, escape: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from ivr.agi.assign import read_packed
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
 from ivr.flows.engine import Call
@@ -74,11 +75,14 @@ async def test_menu_choice_hands_off_to_queue_with_channel_variables(harness: Ha
     peer = await FakeAsterisk.connect(harness.server.port, uniqueid="100.1")
     await _menu(peer, "200 result=49 endpos=1200")  # caller pressed 1 during the prompt
     variables = {}
+    sets = 0
     while command := await peer.command():
         assert command[:2] == ["SET", "VARIABLE"], command
-        variables[command[2]] = command[3]
+        variables.update(read_packed(command[2], command[3]))
+        sets += 1
         await peer.reply("200 result=1")
     await _ended(harness, "100.1")
+    assert sets == 1  # every hand-off value is plain: one ARRAY() round trip
     assert variables["IVR_OUTCOME"] == "queue"
     assert variables["IVR_QUEUE"] == "sales"
     assert variables["IVR_PRIORITY"] == "5"

@@ -7,7 +7,7 @@ where the other transports raise ``CallerGone``; both must end the call the same
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import pytest
@@ -42,8 +42,8 @@ class HangsUpOnTheQuestion:
     async def answer(self) -> None:
         pass
 
-    async def set_variable(self, name: str, value: str) -> None:
-        self.variables[name] = value
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        self.variables.update(values)
 
     async def hangup(self) -> None:
         pass
