@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 #: What a packed value may hold: nothing Asterisk's argument splitter reads specially
-#: (``"`` ``\\`` ``(`` ``)`` ``[`` ``]``), no blank (the splitter's callers trim), ASCII only.
+#: (``"`` ``\\`` ``(`` ``)`` ``[`` ``]``), ASCII only, and no blank: the values a hand-off
+#: packs have none, and a blank at an item's edge was not checked against every Asterisk.
 PLAIN: Final = re.compile(r"[A-Za-z0-9_.:@/+=*#-]*")
 #: A comma is fine inside quotes; the item is quoted only when it needs to be.
 PLAIN_WITH_COMMAS: Final = re.compile(r"[A-Za-z0-9_.:@/+=*#,-]*")
@@ -65,7 +66,8 @@ def plan_assignments(values: Mapping[str, str]) -> Assignments:
     size = len("SET VARIABLE ARRAY() ")
     for name, value in values.items():
         item = _item(value)
-        cost = len(name) + len(item) + 6 if item is not None else 0  # commas and quotes
+        # Two commas, and room for quote_argument's escapes of a quoted item.
+        cost = len(name) + len(item) + 6 if item is not None else 0
         if item is None or len(names) == MAX_NAMES or size + cost > MAX_PACKED_BYTES:
             single[name] = value
             continue
