@@ -91,7 +91,7 @@ class CallbackLeg:
         spec = DigitSpec(min_digits=1, max_digits=1, valid_keys="12", timeout_s=6)
         for _try in range(2):
             first = await play(channel, (prompt,), self.recordings_dir, "12")
-            got = await collect_digits(channel, spec, first)
+            got = await collect_digits(channel, spec, first or "")
             if isinstance(got, Digits) and got.digits in ("1", "2"):
                 return got.digits
         return None

@@ -16,7 +16,7 @@ from pathlib import Path
 from ivr.agi.channel import AgiChannel
 from ivr.flows.effects import DigitSpec, Prompt
 from ivr.flows.events import Digits, NoInput, Recorded
-from ivr.flows.keys import add_key, timed_out
+from ivr.flows.keys import add_key, enter_keys, timed_out
 from ivr.prompts.audio import ensure_audio, temporary_audio
 
 log = logging.getLogger(__name__)
@@ -70,17 +70,17 @@ async def play(
 
 
 async def collect_digits(
-    channel: AgiChannel, spec: DigitSpec, first_key: str | None, keys: str = ""
+    channel: AgiChannel, spec: DigitSpec, pressed: str = ""
 ) -> Digits | NoInput:
     """Collect keys with ``WAIT FOR DIGIT`` by :mod:`ivr.flows.keys`' rule.
 
-    The first key may already have barged into the prompt; *keys* are an entry already
-    begun by keys typed ahead.
+    *pressed* are keys the caller already gave this entry (the one that stopped the prompt,
+    or keys typed ahead); they go through the same rule first, and may complete it.
     """
-    if first_key is not None:
-        keys, done = add_key(keys, first_key, spec)
-        if done is not None:
-            return done
+    entry = enter_keys("", pressed, spec)
+    if entry.done is not None:
+        return entry.done
+    keys = entry.entered
     while True:
         timeout_s = spec.inter_digit_timeout_s if keys else spec.timeout_s
         key = await channel.wait_for_digit(int(timeout_s * 1000))

@@ -186,7 +186,7 @@ class AgiTransport:
             # entry; keys typed ahead after it go on with it.
             entry = enter_keys("", (first or "") + self._ahead, spec)
             self._ahead = entry.ahead
-            return entry.done or await collect_digits(self.channel, spec, None, entry.entered)
+            return entry.done or await collect_digits(self.channel, spec, entry.entered)
 
     def _meet(self, escape: str) -> str | None:
         """The typed-ahead key that stops the next prompt; keys before it are lost."""

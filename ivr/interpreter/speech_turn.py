@@ -107,8 +107,7 @@ class SpeechTurns:
             playback = await channel.stream_file(playable(path), escape)
             played_ms += (playback.endpos or 0) // 8
             if playback.digit is not None:
-                event = await collect_digits(channel, effect.digits or DigitSpec(),
-                                             playback.digit)
+                event = await collect_digits(channel, effect.digits or DigitSpec(), playback.digit)
                 return Turn(event, TurnTiming(played_ms, played_ms))
         turn = await record_and_recognise(
             channel, effect, self.service.models, self.paths, self.config.record_silence_s

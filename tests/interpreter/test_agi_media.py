@@ -42,7 +42,7 @@ def test_add_key(keys: str, expected: Digits | None) -> None:
     assert done == expected
 
 
-async def _collect(first: str | None, replies: list[str]) -> tuple[Digits | NoInput, list[str]]:
+async def _collect(first: str, replies: list[str]) -> tuple[Digits | NoInput, list[str]]:
     result: asyncio.Future[Digits | NoInput] = asyncio.get_running_loop().create_future()
 
     async def handler(channel: AgiChannel) -> None:
@@ -68,11 +68,20 @@ async def test_barge_in_key_then_inter_digit_timeouts() -> None:
 
 
 async def test_nothing_pressed_is_no_input_after_first_timeout() -> None:
-    got, timeouts = await _collect(None, ["200 result=0"])
+    got, timeouts = await _collect("", ["200 result=0"])
     assert got == NoInput()
     assert timeouts == ["5000"]
 
 
 async def test_finish_key_ends_entry() -> None:
-    got, _ = await _collect(None, ["200 result=55", "200 result=35"])
+    got, _ = await _collect("", ["200 result=55", "200 result=35"])
     assert got == Digits("7", terminated_by="#")
+
+
+async def test_keys_already_pressed_go_through_the_same_rule() -> None:
+    got, timeouts = await _collect("1*2#", [])  # * is no key of this entry; # ends it
+    assert got == Digits("12", terminated_by="#")
+    assert timeouts == []
+    got, timeouts = await _collect("12", ["200 result=51", "200 result=52"])
+    assert got == Digits("1234")
+    assert timeouts == ["2000", "2000"]
