@@ -80,7 +80,7 @@ def plan_assignments(values: Mapping[str, str]) -> Assignments:
 
 
 def split_like_array(value: str) -> list[str]:
-    """Split an ``ARRAY()`` value as Asterisk's argument splitter does (tests, the bench peer).
+    """Split an ``ARRAY()`` value as Asterisk's argument splitter does (the demo line, tests).
 
     A comma splits outside quotes, parentheses and brackets (counted even inside quotes);
     quotes and backslashes are removed, a backslash keeping the character after it.
@@ -109,7 +109,10 @@ def split_like_array(value: str) -> list[str]:
 
 
 def read_packed(name: str, value: str) -> dict[str, str]:
-    """What ``SET VARIABLE name value`` sets: one variable, or each of an ``ARRAY()``'s."""
+    """What ``SET VARIABLE name value`` sets: one variable, or each of an ``ARRAY()``'s.
+
+    For peers that stand in for Asterisk (``ivr demo``'s lines, the tests' phones).
+    """
     if not (name.startswith("ARRAY(") and name.endswith(")")):
         return {name: value}
     names = name[len("ARRAY("):-1].split(",")

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ivr.agi.assign import read_packed
 from ivr.agi.protocol import encode_request, split_like_asterisk
 from ivr.bench.agi_peer import CallScript, answer, dead_answer
 from ivr.demo.voice import speak_turn
@@ -65,7 +66,7 @@ async def converse(host: str, port: int, header: bytes, script: CallScript,
             else:
                 reply = answer(words, script)
                 if words[:2] == ["SET", "VARIABLE"] and len(words) > 3:
-                    done.variables[words[2]] = words[3]
+                    done.variables.update(read_packed(words[2], words[3]))
                 if words[:2] == ["RECORD", "FILE"] and len(words) > 2:
                     frames = await asyncio.to_thread(_leave_message, Path(f"{words[2]}.wav"))
                     if frames is not None:
