@@ -137,6 +137,7 @@ async def _place(config: Config, service: IvrService, n: int, call: DemoCall,
     service.deps.queues = {q.queue: q for q in call.board} if call.board else None
     try:
         line = await place_call(config.agi.host, service.server.port, n, call, voice)
+        await service.until_idle()
     finally:
         service.deps.queues = None
     log.info("demo call %d (%s): %d AGI commands", n, call.description, line.commands)

@@ -156,6 +156,10 @@ class AgiTransport:
         async with self._agi_errors():
             await self.channel.hangup()
 
+    async def release(self) -> None:
+        """End the AGI session, so Asterisk's dialplan goes on (to the queue) at once."""
+        await self.channel.close()
+
     async def play(self, effect: fx.Play) -> Event:
         """``STREAM FILE`` each prompt, stopping on one of the effect's interrupt keys."""
         key = self._meet(effect.interrupt_keys)

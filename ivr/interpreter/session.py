@@ -143,6 +143,8 @@ class CallSession:
         self.transport = transport
         self.call = call
         self.deps = deps
+        #: The screen-pop UserEvent of a hand-off, sent once the line is released.
+        self._screen_pop: dict[str, object] | None = None
 
     async def run(self) -> CallRecord:
         """Run the call to its end and return the finished record."""
@@ -191,8 +193,19 @@ class CallSession:
                 await self._try_set("IVR_OUTCOME", "error")
         finally:
             record.ended_at = record.ended_at or self.deps.clock()
-            await self._flush()
-            await self._store("finish", lambda store: store.finish(record))
+            # The last writes are handed to the store first (tasks start in order), then the
+            # line goes back to the dialplan at once: a caller handed to a queue enters it
+            # without waiting for these commits or the screen-pop's round trip. A crash now
+            # leaves what a crash after the variables always left: a record at the hand-off's
+            # node, closed as interrupted, with the caller in the queue.
+            # Without a store (a replay) no task is made, as at the start.
+            writes = asyncio.gather(
+                self._flush(), self._store("finish", lambda store: store.finish(record))
+            ) if self.deps.store is not None else None
+            await self.transport.release()
+            await self._send_screen_pop()
+            if writes is not None:
+                await writes
         return record
 
     async def _hung_up(self) -> None:
@@ -203,9 +216,7 @@ class CallSession:
         except Exception:
             log.exception("engine failed on hang-up of %s", self.call.record.call_id)
             effects = []
-        for effect in effects:
-            if isinstance(effect, fx.Finish):
-                await self._after_finish(effect, hung_up=True)
+        del effects  # nothing to carry out: the caller is gone, and nothing is handed off
 
     async def _carry_out(self, effects: Sequence[fx.Effect]) -> Event | None:
         for effect in effects:
@@ -264,13 +275,12 @@ class CallSession:
         await self.transport.set_variables(channel_variables(finish, self.call.record))
         if finish.outcome.kind == OutcomeKind.HANGUP:
             await self.transport.hangup()
-        await self._after_finish(finish, hung_up=False)
+        self._follow(finish)
 
-    async def _after_finish(self, finish: fx.Finish, hung_up: bool) -> None:
-        if hung_up or finish.outcome.kind not in HANDOFF:
-            return
+    def _follow(self, finish: fx.Finish) -> None:
+        """Follow a handed-off call in AMI, before the line is released and it joins a queue."""
         ami = self.deps.ami
-        if ami is None:
+        if ami is None or finish.outcome.kind not in HANDOFF:
             return
         line = self.transport.line
         ami.follow_after_ivr(line.uniqueid, self.call.record.call_id)
@@ -281,10 +291,16 @@ class CallSession:
         }
         for name, value in channel_variables(finish, self.call.record).items():
             headers[handoff_header(name)] = value
+        self._screen_pop = headers
+
+    async def _send_screen_pop(self) -> None:
+        if self._screen_pop is None or self.deps.ami is None:
+            return
         try:
-            await ami.user_event("IvrHandoff", headers)
+            await self.deps.ami.user_event("IvrHandoff", self._screen_pop)
         except (AmiError, ValueError) as exc:
-            log.warning("screen-pop UserEvent for %s not sent: %s", line.uniqueid, exc)
+            log.warning("screen-pop UserEvent for %s not sent: %s",
+                        self.transport.line.uniqueid, exc)
 
     async def _flush(self) -> None:
         entries = self.call.drain_timeline()

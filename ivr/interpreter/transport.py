@@ -69,6 +69,9 @@ class Transport(Protocol):
     async def hangup(self) -> None:
         """Hang up on the caller."""
 
+    async def release(self) -> None:
+        """The call is done with the line: hand it back (the dialplan goes on); send no more."""
+
     async def play(self, effect: fx.Play) -> Event:
         """Play prompts; ``Digits`` for the key that stopped them, else ``PlaybackDone``."""
 

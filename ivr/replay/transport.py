@@ -135,6 +135,9 @@ class ReplayTransport:
     async def hangup(self) -> None:
         """The flow hangs up on the caller: nothing to do on a replayed line."""
 
+    async def release(self) -> None:
+        """Nothing to hand back on a replayed line."""
+
     async def play(self, effect: fx.Play) -> Event:
         """Played to the end, unless the caller's next keys cut it short or they hung up."""
         self._step()

@@ -148,6 +148,9 @@ class IvrService:
             ami.on_after_ivr = self._after_ivr
         #: Calls in the IVR now, by call id (the wallboard's "where are callers now").
         self.active: dict[str, EngineCall] = {}
+        #: Set while no call is in the service: its record stored and its metrics counted.
+        self._idle = asyncio.Event()
+        self._idle.set()
         engine = getattr(store, "engine", None)
         self.live = (LivePublisher(engine, instance or "ivr", self.live_state)
                      if engine is not None else None)
@@ -270,6 +273,7 @@ class IvrService:
         self.metrics.started(name)
         record = call.record
         self.active[record.call_id] = call
+        self._idle.clear()
         try:
             transport = AgiTransport(channel, self.recordings_dir, self.speech, self.pace)
             record = await CallSession(transport, call, self.deps).run()
@@ -279,6 +283,17 @@ class IvrService:
             seconds = (record.ended_at - record.started_at).total_seconds() \
                 if record.ended_at else None
             self.metrics.finished(name, record.outcome, seconds)
+            if not self.active:
+                self._idle.set()
+
+    async def until_idle(self) -> None:
+        """Wait until no call is in the service.
+
+        A call leaves the line before it leaves the service: the session hands the line back
+        to the dialplan first and then waits for its last commits, so a caller (``ivr demo``,
+        a test) that saw its connection close waits here before it reads the record.
+        """
+        await self._idle.wait()
 
     async def _after_ivr(self, result: AfterIvrResult) -> None:
         if self.store is None:

@@ -59,6 +59,9 @@ class ScriptedTransport:
         """The service hangs up on the simulated caller."""
         self._gone = True
 
+    async def release(self) -> None:
+        """Nothing to hand back on a simulated line."""
+
     async def play(self, effect: fx.Play) -> Event:
         """Show the prompts; typed-ahead keys may stop them."""
         self._step(effect.prompts)

@@ -11,6 +11,7 @@ import pytest
 from ivr.agi.assign import read_packed
 from ivr.agi.channel import AgiChannel
 from ivr.agi.server import AgiServer
+from ivr.calls.record import CallRecord
 from ivr.flows.engine import Call
 from ivr.interpreter.agi_transport import AgiTransport
 from ivr.interpreter.session import CallSession, SessionDeps
@@ -93,6 +94,46 @@ async def test_menu_choice_hands_off_to_queue_with_channel_variables(harness: Ha
     assert kinds[0] == "call_started"
     assert "option_chosen" in kinds
     await peer.close()
+
+
+class _SlowFinish(MemoryStore):
+    """A store whose last write of a call (``finish``) waits until the test lets it commit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commit = asyncio.Event()
+        self.finished: list[str] = []
+
+    async def finish(self, record: CallRecord) -> None:
+        await self.commit.wait()
+        await super().finish(record)
+        self.finished.append(record.call_id)
+
+
+async def test_the_line_goes_back_to_the_dialplan_before_the_last_commit() -> None:
+    store = _SlowFinish()
+    flows = flowset()
+
+    async def handler(channel: AgiChannel) -> None:
+        call = Call(flows, channel.request.script, call_id=channel.request.uniqueid)
+        await CallSession(AgiTransport(channel, RECORDINGS), call, SessionDeps(store=store)).run()
+
+    async with AgiServer(handler, port=0) as server:
+        peer = await FakeAsterisk.connect(server.port, uniqueid="300.1")
+        await _menu(peer, "200 result=49 endpos=1200")
+        await peer.expect("SET", "VARIABLE", reply="200 result=1")
+        # The caller may enter the queue now: the session no longer holds the AGI open
+        # while the record's last write commits.
+        assert await peer.closed_by_server()
+        assert store.finished == []
+        store.commit.set()
+        for _ in range(200):
+            if store.finished:
+                break
+            await asyncio.sleep(0.01)
+        assert store.finished == ["300.1"]
+        assert store.calls["300.1"].outcome == "queue"
+        await peer.close()
 
 
 #: The FakeAsterisk channel's own name: what its driver records as the source of a far-end

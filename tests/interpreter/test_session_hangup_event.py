@@ -48,6 +48,9 @@ class HangsUpOnTheQuestion:
     async def hangup(self) -> None:
         pass
 
+    async def release(self) -> None:
+        pass
+
     async def play(self, effect: fx.Play) -> Event:
         return PlaybackDone()
 

@@ -30,6 +30,7 @@ async def test_metrics_count_calls_by_flow_and_outcome(tmp_path: Path) -> None:
                          DemoCall("main", "11123", "+15550001", dt.timedelta(0)))
         await place_call("127.0.0.1", port, 2,
                          DemoCall("main", "1", "+15550002", dt.timedelta(0), hangup_at=4))
+        await service.until_idle()
         async with aiohttp.ClientSession() as http, \
                 http.get(f"http://127.0.0.1:{service.metrics_port}/metrics") as response:
             assert response.status == 200
