@@ -212,11 +212,11 @@ class CallSession:
         if self.call.finished:
             return  # the caller hung up while we set the hand-off variables
         try:
-            effects = self.call.receive(Hangup(), self.deps.clock())
+            # The engine records the hang-up; its effects are not carried out: the line is
+            # gone, and nothing is handed off.
+            self.call.receive(Hangup(), self.deps.clock())
         except Exception:
             log.exception("engine failed on hang-up of %s", self.call.record.call_id)
-            effects = []
-        del effects  # nothing to carry out: the caller is gone, and nothing is handed off
 
     async def _carry_out(self, effects: Sequence[fx.Effect]) -> Event | None:
         for effect in effects:
