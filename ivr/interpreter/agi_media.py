@@ -74,13 +74,15 @@ async def collect_digits(
 ) -> Digits | NoInput:
     """Collect keys with ``WAIT FOR DIGIT`` by :mod:`ivr.flows.keys`' rule.
 
-    *pressed* are keys the caller already gave this entry (the one that stopped the prompt,
-    or keys typed ahead); they go through the same rule first, and may complete it.
+    *pressed* are keys the caller already gave this entry (the one that stopped the prompt);
+    they go through the same rule first, and may complete it.
     """
     entry = enter_keys("", pressed, spec)
-    if entry.done is not None:
-        return entry.done
-    keys = entry.entered
+    return entry.done or await go_on_collecting(channel, spec, entry.entered)
+
+
+async def go_on_collecting(channel: AgiChannel, spec: DigitSpec, keys: str) -> Digits | NoInput:
+    """Go on with an entry whose keys so far, *keys*, the rule has already taken."""
     while True:
         timeout_s = spec.inter_digit_timeout_s if keys else spec.timeout_s
         key = await channel.wait_for_digit(int(timeout_s * 1000))

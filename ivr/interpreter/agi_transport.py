@@ -26,7 +26,7 @@ from ivr.agi.protocol import HangupSide, LocalProtocolError
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, Hangup, PlaybackDone
 from ivr.flows.keys import enter_keys, escape_keys, meet_prompt
-from ivr.interpreter.agi_media import collect_digits, play, prompt_files, record
+from ivr.interpreter.agi_media import go_on_collecting, play, prompt_files, record
 from ivr.interpreter.transport import CallerGone, Line, LineLost, TransportFailed
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ class AgiTransport:
             # entry; keys typed ahead after it go on with it.
             entry = enter_keys("", (first or "") + self._ahead, spec)
             self._ahead = entry.ahead
-            return entry.done or await collect_digits(self.channel, spec, entry.entered)
+            return entry.done or await go_on_collecting(self.channel, spec, entry.entered)
 
     def _meet(self, escape: str) -> str | None:
         """The typed-ahead key that stops the next prompt; keys before it are lost."""
