@@ -3,9 +3,9 @@
 Asterisk runs ``[ivr-callback]`` once the callee answers; it calls FastAGI path
 ``/_callback`` with ``IVR_CALLBACK_ID`` on the channel. Any instance sharing the
 store can serve it: everything it needs is in the stored request. On "1" it sets
-the original context on the channel (``IVR_QUEUE``, ``IVR_PRIORITY``, ``IVR_VAR_*`` …)
-and sends the ``IvrHandoff`` UserEvent, exactly like a first-time hand-off, and
-the dialplan runs ``Queue()``.
+the original context on the channel (``IVR_QUEUE``, ``IVR_PRIORITY``, ``IVR_VAR_*`` …),
+gives the line back, so the dialplan runs ``Queue()`` at once, and then sends the
+``IvrHandoff`` UserEvent, exactly like a first-time hand-off.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from pathlib import Path
 
 from ivr.agi.channel import AgiChannel, ChannelHungUp
 from ivr.ami.client import AmiClient
-from ivr.ami.messages import AmiError
 from ivr.callbacks.dispatcher import Dispatcher
 from ivr.callbacks.intake import journey
 from ivr.callbacks.model import CallbackRequest
 from ivr.flows.effects import DigitSpec, Prompt
 from ivr.flows.events import Digits
 from ivr.interpreter.agi_media import collect_digits, play
-from ivr.interpreter.session import channel_name, handoff_header
+from ivr.interpreter.screen_pop import screen_pop, send_screen_pop
+from ivr.interpreter.session import channel_name
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +107,8 @@ class CallbackLeg:
         await journey(self.dispatcher.calls, request, now, "answered", {"channel": uniqueid})
         variables = leg_variables(request)
         await channel.set_variables(variables)
-        if self.ami is None:
-            return
-        headers: dict[str, object] = {"Uniqueid": uniqueid, "Channel": channel.request.channel,
-                                      "CallerIDNum": request.number}
-        headers.update({handoff_header(k): v for k, v in variables.items()})
-        try:
-            await self.ami.user_event("IvrHandoff", headers)
-        except (AmiError, ValueError) as exc:
-            log.warning("callback hand-off UserEvent for %s not sent: %s", uniqueid, exc)
+        # The callee joins the queue now; the agent's screen-pop follows without holding them.
+        await channel.close()
+        if self.ami is not None:
+            await send_screen_pop(self.ami, screen_pop(
+                uniqueid, channel.request.channel, request.number, variables))

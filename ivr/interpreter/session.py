@@ -27,13 +27,13 @@ from typing import Protocol
 import aiohttp
 
 from ivr.ami.client import AmiClient
-from ivr.ami.messages import AmiError
 from ivr.calls.outcome import HANDOFF, OutcomeKind
 from ivr.calls.record import CallRecord, TimelineEntry
 from ivr.calls.store.base import CallStore
 from ivr.flows import effects as fx
 from ivr.flows.events import AdapterError, Event, Hangup, LookupDone, LookupFailed, QueueStatus
 from ivr.interpreter.lookup import HttpLookups, LookupBackend
+from ivr.interpreter.screen_pop import screen_pop, send_screen_pop
 from ivr.interpreter.transport import (
     CallerGone,
     CallStopped,
@@ -124,16 +124,6 @@ def channel_variables(finish: fx.Finish, record: CallRecord) -> dict[str, str]:
 def channel_name(name: str) -> str:
     """Turn a variable name into a plain channel-variable name (``a.b`` -> ``a_b``)."""
     return re.sub(r"[^A-Za-z0-9_]", "_", name)[:80] or "_"
-
-
-def handoff_header(name: str) -> str:
-    """Name the UserEvent header for a channel variable: ``IVR_QUEUE`` -> ``Ivr-Queue``.
-
-    Flow variables keep their own spelling: ``IVR_VAR_account`` -> ``Ivr-Var-account``.
-    """
-    if name.startswith("IVR_VAR_"):
-        return "Ivr-Var-" + name[len("IVR_VAR_"):].replace("_", "-")
-    return "-".join(part.capitalize() for part in name.split("_"))
 
 
 class CallSession:
@@ -284,23 +274,12 @@ class CallSession:
             return
         line = self.transport.line
         ami.follow_after_ivr(line.uniqueid, self.call.record.call_id)
-        headers: dict[str, object] = {
-            "Uniqueid": line.uniqueid,
-            "Channel": line.channel,
-            "CallerIDNum": line.caller or "",
-        }
-        for name, value in channel_variables(finish, self.call.record).items():
-            headers[handoff_header(name)] = value
-        self._screen_pop = headers
+        self._screen_pop = screen_pop(line.uniqueid, line.channel, line.caller or "",
+                                      channel_variables(finish, self.call.record))
 
     async def _send_screen_pop(self) -> None:
-        if self._screen_pop is None or self.deps.ami is None:
-            return
-        try:
-            await self.deps.ami.user_event("IvrHandoff", self._screen_pop)
-        except (AmiError, ValueError) as exc:
-            log.warning("screen-pop UserEvent for %s not sent: %s",
-                        self.transport.line.uniqueid, exc)
+        if self._screen_pop is not None and self.deps.ami is not None:
+            await send_screen_pop(self.deps.ami, self._screen_pop)
 
     async def _flush(self) -> None:
         entries = self.call.drain_timeline()
