@@ -20,7 +20,6 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Final
 
 from ivr.agi.assign import plan_assignments
@@ -36,6 +35,7 @@ from ivr.agi.protocol import (
     encode_command,
     parse_hangup_side,
 )
+from ivr.agi.results import DigitsEntered, Playback, Recording, pressed
 from ivr.ratelimit import RateLimitedLog
 
 log = logging.getLogger(__name__)
@@ -78,31 +78,6 @@ class AgiCommandError(Exception):
         self.reply = reply
 
 
-@dataclass(frozen=True, slots=True)
-class Playback:
-    """Result of ``STREAM FILE``: the key that interrupted it (if any) and where it stopped."""
-
-    digit: str | None
-    endpos: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class DigitsEntered:
-    """Result of ``GET DATA``: the keys pressed and whether entry ended on a timeout."""
-
-    digits: str
-    timed_out: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Recording:
-    """Result of ``RECORD FILE``: why it stopped (``silence``/``timeout``/``dtmf``) and length."""
-
-    reason: str
-    endpos: int | None
-    digit: str | None = None
-
-
 def check_variable_name(name: str) -> str:
     """Return *name* if it is a plain channel-variable name, else raise ``LocalProtocolError``."""
     if not _VARIABLE_NAME.fullmatch(name):
@@ -115,10 +90,6 @@ def check_digits(keys: str) -> str:
     if any(k not in _DIGITS for k in keys):
         raise LocalProtocolError(f"not DTMF keys: {keys!r}")
     return keys
-
-
-def _key(result: int) -> str | None:
-    return chr(result) if result > 0 else None
 
 
 class AgiChannel:
@@ -284,7 +255,7 @@ class AgiChannel:
         Returns the key that interrupted playback if it is one of *escape_digits*.
         """
         reply = await self._media("STREAM FILE", file, check_digits(escape_digits))
-        return Playback(digit=_key(reply.result_int), endpos=reply.endpos)
+        return Playback(digit=pressed(reply.result_int), endpos=reply.endpos)
 
     async def get_data(self, file: str, timeout_ms: int, max_digits: int) -> DigitsEntered:
         """Play *file* and collect up to *max_digits* keys (``#`` ends entry)."""
@@ -300,17 +271,17 @@ class AgiChannel:
     async def wait_for_digit(self, timeout_ms: int) -> str | None:
         """Wait up to *timeout_ms* for one key; ``None`` on timeout."""
         reply = await self._media("WAIT FOR DIGIT", str(timeout_ms), waits_ms=timeout_ms)
-        return _key(reply.result_int)
+        return pressed(reply.result_int)
 
     async def say_digits(self, digits: str, escape_digits: str = "") -> str | None:
         """Say *digits* one by one; returns the interrupting key, if any."""
         reply = await self._media("SAY DIGITS", check_digits(digits), check_digits(escape_digits))
-        return _key(reply.result_int)
+        return pressed(reply.result_int)
 
     async def say_number(self, number: int, escape_digits: str = "") -> str | None:
         """Say *number* as a whole number; returns the interrupting key, if any."""
         reply = await self._media("SAY NUMBER", str(int(number)), check_digits(escape_digits))
-        return _key(reply.result_int)
+        return pressed(reply.result_int)
 
     async def record_file(
         self,
@@ -332,7 +303,7 @@ class AgiChannel:
             self.hung_up = True
             raise ChannelHungUp("hung up while recording")
         if reply.data == "dtmf":
-            return Recording("dtmf", reply.endpos, _key(reply.result_int))
+            return Recording("dtmf", reply.endpos, pressed(reply.result_int))
         if reply.data == "timeout":
             return Recording("timeout", reply.endpos)
         return Recording("silence", reply.endpos)
