@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from ivr.agi.assign import read_packed
 from ivr.agi.protocol import encode_request, split_like_asterisk
+from ivr.interpreter.agi_transport import HOLD_SLICE_MAX_MS
 from ivr.simulate.inputs import KEYS
 
 #: ``RECORD FILE`` answers with five seconds of audio (the simulator's recording length).
@@ -49,11 +50,25 @@ class AgiPhone:
             while line := await asyncio.wait_for(reader.readline(), 10):
                 command = split_like_asterisk(line.decode())
                 self.commands.append(command)
+                if self._holds(command):
+                    await asyncio.sleep(int(command[3]) / 1000)
                 writer.write(self.reply(command).encode() + b"\n")
                 await writer.drain()
         finally:
             writer.close()
             await writer.wait_closed()
+
+    def _holds(self, command: list[str]) -> bool:
+        """A ``WAIT FOR DIGIT`` that only keeps keys while a step or lookup runs, no question.
+
+        The service sends these only when a write or lookup outlasts its grace, which
+        depends on how busy the machine is; this caller answers questions, so it says nothing
+        new in them (keys it already typed ahead still come back) and the slice runs out. The
+        flows it calls ask their questions for seconds, never as briefly as a slice.
+        """
+        return (command[:3] == ["WAIT", "FOR", "DIGIT"] and len(command) > 3
+                and command[3].isdigit() and int(command[3]) <= HOLD_SLICE_MAX_MS
+                and not self.keys)
 
     def reply(self, command: list[str]) -> str:
         """The reply Asterisk would give this caller."""
@@ -61,7 +76,7 @@ class AgiPhone:
         if verb == "STREAM FILE":
             return self._prompt(command[3] if len(command) > 3 else "")
         if verb == "WAIT FOR":
-            return self._wait_for_digit()
+            return "200 result=0" if self._holds(command) else self._wait_for_digit()
         if verb == "RECORD FILE":
             self.keys, self.entered = "", False
             return f"200 result=0 endpos={RECORDED_ENDPOS}"

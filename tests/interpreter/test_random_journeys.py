@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from ivr.flows.flowset import FlowSet
 from ivr.flows.loader import load_flowset
+from ivr.interpreter import agi_transport
 from tests.agi.helpers import FLOWS as SESSION_FLOWS
 from tests.flowsets import copy_example, demo_backend
 from tests.interpreter import transports
@@ -61,4 +62,22 @@ def test_the_simulator_and_fastagi_leave_the_same_record(
     event(f"outcome {live.outcome}")
     event(f"{len(live.path)} nodes")
     event(f"{len(live.lookups)} lookups")
+    assert simulated == live
+
+
+def test_a_lookup_that_outlasts_its_grace_leaves_the_same_record(
+    flowsets: dict[str, FlowSet], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a loaded machine the balance lookup takes longer than the grace, and the line keeps
+    # the caller's keys in short WAIT FOR DIGITs meanwhile: those are no question, and the
+    # caller's next answer ("timeout" at the next menu) must not be spent on one.
+    monkeypatch.setattr(agi_transport, "HOLD_GRACE_MS", 0)
+    words = ["1", "3", "123456", "1", "4321#", "timeout", "2"]
+
+    async def both() -> tuple[transports.Journey, transports.Journey]:
+        return (await over_simulator(flowsets["example"], "main", words, TIMES[0]),
+                await over_fastagi(flowsets["example"], "main", words, TIMES[0]))
+
+    simulated, live = asyncio.run(both())
+    assert "fetch_balance" in live.path
     assert simulated == live
