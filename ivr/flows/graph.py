@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import assert_never
 
 from ivr.flows import nodes as n
@@ -20,6 +19,7 @@ from ivr.flows.dot import Digraph, Format, GraphvizError, HtmlLabel, html, html_
 from ivr.flows.flowset import FlowSet
 from ivr.flows.graph_heat import Overlay, apply_overlay
 from ivr.flows.graph_path import Hop, taken_edges
+from ivr.flows.graph_style import FAIL, LOOKS, MUTED, VISITED_FILL, VISITED_LINE
 from ivr.flows.graph_text import (
     condition_text,
     excerpt,
@@ -35,41 +35,6 @@ __all__ = ["Format", "GraphvizError", "render", "to_dot"]
 
 #: ID of the synthetic "a call arrives" node (parentheses: no flow node is named so).
 ENTRY = "(start)"
-
-
-@dataclass(frozen=True)
-class _Look:
-    shape: str
-    fill: str
-    line: str
-    style: str = "filled"
-
-
-_LOOKS: dict[str, _Look] = {
-    "menu": _Look("box", "#dbeafe", "#1d4ed8", "rounded,filled"),
-    "collect": _Look("box", "#fef3c7", "#b45309", "rounded,filled"),
-    "survey": _Look("box", "#fce7f3", "#be185d", "rounded,filled"),
-    "play": _Look("note", "#f9fafb", "#4b5563"),
-    "record": _Look("box", "#f3e8ff", "#7e22ce", "rounded,filled"),
-    "branch": _Look("diamond", "#ede9fe", "#6d28d9"),
-    "split": _Look("diamond", "#fef9c3", "#a16207"),
-    "lookup": _Look("cylinder", "#cffafe", "#0e7490"),
-    "set": _Look("box", "#f3f4f6", "#6b7280"),
-    "goto": _Look("folder", "#e5e7eb", "#374151", "filled,dashed"),
-    # Outcomes: each its own shape and colour, so exits stand out at a glance.
-    "queue": _Look("box", "#dcfce7", "#15803d", "filled,bold"),
-    "transfer": _Look("cds", "#ffedd5", "#c2410c"),
-    "voicemail": _Look("tab", "#f5d0fe", "#a21caf"),
-    "callback": _Look("box", "#e0f2fe", "#0369a1", "rounded,filled,bold"),
-    "hangup": _Look("octagon", "#fee2e2", "#b91c1c"),
-    "self_service": _Look("octagon", "#ccfbf1", "#0f766e"),
-    "missing": _Look("box", "#ffffff", "#dc2626", "dashed"),
-}
-
-_VISITED_FILL = "#fde047"
-_VISITED_LINE = "#ea580c"
-_MUTED = "#6b7280"
-_FAIL = "#b91c1c"
 
 
 def to_dot(
@@ -162,7 +127,7 @@ class _Builder:
             if name in seen:
                 continue
             rows, style = self.drawn[name]
-            rows.append(f'<FONT POINT-SIZE="9" COLOR="{_MUTED}"><I>unreachable</I></FONT>')
+            rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}"><I>unreachable</I></FONT>')
             self.graph.node(name, label=html_label("<BR/>".join(rows)),
                             style=style if "dashed" in style else style + ",dashed")
 
@@ -174,11 +139,11 @@ class _Builder:
         keys = keys_text(self.settings.keys, self.settings.operator_queue)
         if keys:
             note = f"Keys in every menu unless noted: {keys}"
-            rows.append(f'<FONT POINT-SIZE="10" COLOR="{_MUTED}">{html(note)}</FONT>')
+            rows.append(f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{html(note)}</FONT>')
         rows.append(
             # One text run: dot places separate runs by its own font metrics, which leaves a
             # gap when the browser draws the SVG with another font.
-            f'<FONT POINT-SIZE="10" COLOR="{_MUTED}">'
+            f'<FONT POINT-SIZE="10" COLOR="{MUTED}">'
             + html(f"dashed: retries and failure exits · prompts shown in {self.language}")
             + "</FONT>"
         )
@@ -229,8 +194,8 @@ class _Builder:
                 details.append("branch")
                 for i, case in enumerate(node.cases):
                     self._edge(name, case.next, condition_text(case.when), key=f"case:{i}")
-                self._edge(name, node.default, "else", key="else", color=_MUTED,
-                           fontcolor=_MUTED)
+                self._edge(name, node.default, "else", key="else", color=MUTED,
+                           fontcolor=MUTED)
             case n.Split():
                 details.append(f"A/B split · salt {node.salt}")
                 if node.starts or node.ends:
@@ -239,14 +204,14 @@ class _Builder:
                     self._edge(name, arm.next, f"{arm.name} · {arm.percent:g}%",
                                key=f"split:{arm.name}")
                 if node.default is not None:
-                    self._edge(name, node.default, "outside dates", key="else", color=_MUTED,
-                               fontcolor=_MUTED)
+                    self._edge(name, node.default, "outside dates", key="else", color=MUTED,
+                               fontcolor=MUTED)
             case n.Lookup():
                 details.append(f"lookup {node.method} → {{{node.result}}}")
                 details.append(f"{short_url(node.url)} · {node.timeout:g} s")
                 self._edge(name, node.next, "ok", key="ok")
                 self._edge(name, node.on_error, "error / timeout", key="error", style="dashed",
-                           color=_FAIL, fontcolor=_FAIL)
+                           color=FAIL, fontcolor=FAIL)
             case n.Set():
                 details.extend(set_lines(node))
                 self._edge(name, node.next)
@@ -279,7 +244,7 @@ class _Builder:
                 assert_never(node)  # a new node kind must be drawn (mypy checks)
         self._draw(name, kind, details, prompt, warn, tooltip=node.description)
         if isinstance(node, n.Collect) and node.sensitive:
-            self.graph.node(name, color=_FAIL, penwidth="2.6")
+            self.graph.node(name, color=FAIL, penwidth="2.6")
 
     def _menu(self, name: str, node: n.Menu, details: list[str]) -> None:
         inputs = node.input or ["dtmf", "speech"]
@@ -294,13 +259,13 @@ class _Builder:
         self, node_id: str, kind: str, details: Sequence[str], prompt: str | None,
         warn: str | None = None, tooltip: str | None = None, title: str | None = None,
     ) -> None:
-        look = _LOOKS[kind]
+        look = LOOKS[kind]
         rows = [f"<B>{html(title or node_id)}</B>"]
         rows += [f'<FONT POINT-SIZE="9" COLOR="#374151">{html(d)}</FONT>' for d in details]
         if prompt:
             rows.append(f'<FONT POINT-SIZE="9" COLOR="#111827"><I>{html(prompt)}</I></FONT>')
         if warn:
-            rows.append(f'<FONT POINT-SIZE="9" COLOR="{_FAIL}"><B>{html(warn)}</B></FONT>')
+            rows.append(f'<FONT POINT-SIZE="9" COLOR="{FAIL}"><B>{html(warn)}</B></FONT>')
         self.drawn[node_id] = (rows, look.style)
         self.graph.node(
             node_id,
@@ -317,12 +282,12 @@ class _Builder:
         tries = node.max_attempts or self.settings.max_attempts
         timeout = node.timeout or self.settings.timeout
         self._edge(name, name, f"retry on no input\n({timeout:g} s) or no match", key="retry",
-                   style="dashed", color=_MUTED, fontcolor=_MUTED, arrowsize="0.5")
+                   style="dashed", color=MUTED, fontcolor=MUTED, arrowsize="0.5")
         failure = node.on_failure
         if failure is None:
             failure = self._default_failure()
         self._edge(name, failure, f"after {tries} failed tr{'y' if tries == 1 else 'ies'}",
-                   key="failure", style="dashed", color=_FAIL, fontcolor=_FAIL)
+                   key="failure", style="dashed", color=FAIL, fontcolor=FAIL)
         # Separate counts and exits for silences and wrong answers (on_no_input/on_no_match).
         for fld, what in (("on_no_input", "no input"), ("on_no_match", "no match")):
             limit = getattr(node, fld, None)
@@ -330,7 +295,7 @@ class _Builder:
                 continue
             times = limit.max or tries
             self._edge(name, limit.next, f"after {times} × {what}", key=fld, style="dashed",
-                       color=_FAIL, fontcolor=_FAIL)
+                       color=FAIL, fontcolor=FAIL)
 
     def _default_failure(self) -> str:
         operator = self.settings.operator_queue
@@ -372,12 +337,12 @@ class _Builder:
             ids.insert(0, ENTRY)
         for node_id in ids:
             if node_id != ENTRY:
-                self.graph.node(node_id, fillcolor=_VISITED_FILL, color=_VISITED_LINE,
+                self.graph.node(node_id, fillcolor=VISITED_FILL, color=VISITED_LINE,
                                 penwidth="3")
         steps = set(itertools.pairwise(ids))
         for tail, head, attrs in self.graph.edges:
             if (tail, head) in steps:
-                attrs.update(color=_VISITED_LINE, penwidth="3", fontcolor=_VISITED_LINE)
+                attrs.update(color=VISITED_LINE, penwidth="3", fontcolor=VISITED_LINE)
 
     def trace(self, steps: Sequence[Hop]) -> None:
         """Light the edges *steps* took in this flow; their labels get the step numbers."""
@@ -385,13 +350,13 @@ class _Builder:
         taken, visited = taken_edges(ends, self.keys, self.flow_name, steps)
         for node_id in visited:
             if node_id != ENTRY and node_id in self.graph.nodes:
-                self.graph.node(node_id, fillcolor=_VISITED_FILL, color=_VISITED_LINE,
+                self.graph.node(node_id, fillcolor=VISITED_FILL, color=VISITED_LINE,
                                 penwidth="3")
         for index, numbers in taken.items():
             attrs = self.graph.edges[index][2]
             order = "#" + ", #".join(str(n) for n in numbers)
             attrs["label"] = f"{order} {attrs['label']}" if attrs.get("label") else order
-            attrs.update(color=_VISITED_LINE, penwidth="3", fontcolor=_VISITED_LINE,
+            attrs.update(color=VISITED_LINE, penwidth="3", fontcolor=VISITED_LINE,
                          **{"class": "ivr-taken"})
 
     def _path_id(self, entry: str) -> str | None:
