@@ -48,17 +48,21 @@ SECONDS_PER_STEP = 2.5
 CALLBACK_AFTER = dt.timedelta(minutes=4)
 
 
-def demo_clock(call: DemoCall, tz: ZoneInfo, now: dt.datetime) -> Callable[[], dt.datetime]:
+def demo_clock(call: DemoCall, tz: ZoneInfo, now: dt.datetime,
+               shown_in: dt.tzinfo | None = None) -> Callable[[], dt.datetime]:
     """A clock for one demo call: its pretend start, then :data:`SECONDS_PER_STEP` per reading.
 
-    A ``today`` call starts ``ago`` before *now* (never before today's midnight in *tz*).
+    A ``today`` call starts ``ago`` before *now*, never before today's midnight in *tz* (the
+    office's zone) nor in *shown_in* (the dashboard's, ``web.timezone``): Metrics → today
+    counts by the dashboard's day, which starts up to a day apart from the office's.
 
     The scripted callers answer instantly; counting steps gives the records the
     durations a real caller would have, so the dashboard's timings mean something.
     """
     if call.today:
-        midnight = dt.datetime.combine(now.astimezone(tz).date(), dt.time(), tz)
-        return _steps_from(max(now - call.ago, midnight))
+        midnights = (dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
+                     for zone in (tz, shown_in or tz))
+        return _steps_from(max(now - call.ago, *midnights))
     day = (now - call.ago).astimezone(tz)
     start = day.replace(hour=call.local_hour, minute=(7 * len(call.keys)) % 60, second=0,
                         microsecond=0)
@@ -162,13 +166,13 @@ async def place_demo_calls(config: Config, script: tuple[DemoCall, ...] = SCRIPT
         voices, voice_s = await speaking
         if voices is None or service.speech is None:
             print("  (no espeak-ng, sox or speech model: the callers who speak are left out)")
-        tz = _zone(service)
+        tz, shown_in = _zone(service), ZoneInfo(config.web.timezone)
         now = dt.datetime.now(dt.UTC)
         placed = 0
         for n, call in enumerate(script):
             if call.says and (voices is None or service.speech is None):
                 continue
-            service.deps.clock = demo_clock(call, tz, now)
+            service.deps.clock = demo_clock(call, tz, now, shown_in)
             await _place(config, service, n, call, (voices or {}).get(n, []), callbacks)
             placed += 1
         service.deps.clock = lambda: dt.datetime.now(dt.UTC)

@@ -27,6 +27,22 @@ def test_today_calls_fall_on_todays_date(local: str) -> None:
         assert clock() - start == dt.timedelta(seconds=2.5)
 
 
+@pytest.mark.parametrize("utc", ["2026-12-01T00:50:00", "2026-12-01T00:00:10",
+                                 "2026-12-01T04:59:00", "2026-11-30T23:30:00"])
+def test_today_calls_fall_on_the_dashboards_date_too(utc: str) -> None:
+    """Between midnight in the dashboard's zone (UTC) and the office's (New York, 5 h later).
+
+    Seen: a demo run at 00:50 UTC dated two survey calls 23:5x UTC, the day before, and
+    the dashboard's Metrics → today counted 5 of the 7.
+    """
+    now = dt.datetime.fromisoformat(utc).replace(tzinfo=dt.UTC)
+    for call in (c for c in SCRIPT if c.today):
+        start = demo_clock(call, NEW_YORK, now, dt.UTC)()
+        assert start.astimezone(dt.UTC).date() == now.date()
+        assert start.astimezone(NEW_YORK).date() == now.astimezone(NEW_YORK).date()
+        assert start <= now
+
+
 def test_other_calls_keep_their_office_hour() -> None:
     now = dt.datetime(2026, 11, 27, 18, 0, tzinfo=dt.UTC)  # a Friday
     for call in SCRIPT:
