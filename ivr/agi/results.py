@@ -30,7 +30,6 @@ class Recording:
     digit: str | None = None
 
 
-
 def pressed(result: int) -> str | None:
     """The key a media command's ``result`` names (its character code), if any."""
     return chr(result) if result > 0 else None
