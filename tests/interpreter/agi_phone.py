@@ -52,7 +52,10 @@ class AgiPhone:
                 self.commands.append(command)
                 if self._holds(command):
                     await asyncio.sleep(int(command[3]) / 1000)
-                writer.write(self.reply(command).encode() + b"\n")
+                    reply = "200 result=0"
+                else:
+                    reply = self.reply(command)
+                writer.write(reply.encode() + b"\n")
                 await writer.drain()
         finally:
             writer.close()
@@ -76,7 +79,7 @@ class AgiPhone:
         if verb == "STREAM FILE":
             return self._prompt(command[3] if len(command) > 3 else "")
         if verb == "WAIT FOR":
-            return "200 result=0" if self._holds(command) else self._wait_for_digit()
+            return self._wait_for_digit()
         if verb == "RECORD FILE":
             self.keys, self.entered = "", False
             return f"200 result=0 endpos={RECORDED_ENDPOS}"
