@@ -10,8 +10,9 @@ its node is the one the caller was in, or the next one if the caller had just
 answered and the service committed that step before it died, or further only as far
 as keys the caller typed ahead took the call (while a step commits, the service keeps
 the keys pressed, and they answer questions whose prompts never play). Calls that had
-already ended have their outcome. A restart closes the rest as
-``interrupted`` where each caller was.
+already ended have their outcome, or, when the kill came while the outcome committed
+after the line was handed back, sit at the hand-off's node. A restart closes the rest
+as ``interrupted`` where each caller was.
 """
 
 from __future__ import annotations
@@ -205,7 +206,12 @@ async def test_kill_9_at_any_moment_leaves_every_call_where_it_was(
         assert c.ended_at is not None
         got = stored[c.call_id]
         if c.ended_at < killed_at:
-            assert got == finished, (c, got)  # the service ended this call before the kill
+            # The service ended this call before the kill: it handed the caller to the queue.
+            # The line goes back to the dialplan as soon as the last writes are handed to the
+            # store, not once they commit (the caller joins the queue without waiting on the
+            # disk), so a kill inside that commit leaves the record at the hand-off's node,
+            # committed before the variables were set, and the restart closes it there.
+            assert got in {finished, (None, CHAIN[-1])}, (c, got)
             continue
         allowed: set[tuple[str | None, str | None]] = {(None, n) for n in _allowed(c)}
         if CHAIN[-1] in _allowed(c):
