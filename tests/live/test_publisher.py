@@ -67,3 +67,31 @@ async def test_a_change_is_written_at_once_not_at_the_next_heartbeat(store: SqlS
         assert (await _board(store))["calls"] == {"main": {"main_menu": 1}}
     finally:
         await publisher.close()
+
+
+async def test_a_state_that_changes_all_the_time_is_sampled_only_when_it_can_be_written(
+        store: SqlStore) -> None:
+    # Under load the state differs at every look; building it for hundreds of calls only to
+    # drop it (the minimum gap between writes not yet passed) was most of the publisher's CPU.
+    samples = 0
+
+    def sample() -> dict[str, Any]:
+        nonlocal samples
+        samples += 1
+        return {"look": samples}
+
+    class Counting(LivePublisher):
+        writes = 0
+
+        async def publish(self, state: dict[str, Any] | None = None) -> None:
+            Counting.writes += 1
+            await super().publish(state)
+
+    publisher = Counting(store.engine, "a", sample, every_s=60, watch_s=0.01, min_gap_s=0.1)
+    publisher.start()
+    try:
+        await asyncio.sleep(0.6)
+    finally:
+        await publisher.close()
+    assert Counting.writes >= 3
+    assert samples <= Counting.writes + 1, (samples, Counting.writes)
