@@ -52,6 +52,13 @@ class RemoteProtocolError(ProtocolError):
     """The peer sent something that is not FastAGI."""
 
 
+#: The request's query key by which the dialplan says it answered the channel already
+#: (``AGI(agi://host/main?answered=yes)``, as ``asterisk_conf/extensions.conf`` does): an
+#: ``ANSWER`` would then be a round trip that does nothing (res_agi answers only a channel
+#: that is not up), one of a DTMF call's four commands.
+ANSWERED = "answered"
+
+
 @dataclass(frozen=True, slots=True)
 class AgiRequest:
     """The header block Asterisk sends when a call reaches ``AGI(agi://host/script)``."""
@@ -74,6 +81,11 @@ class AgiRequest:
         raw = (self.get("network_script") or self.get("request")).partition("?")[2]
         pairs = (p.partition("=") for p in raw.split("&") if p)
         return {k: v for k, _sep, v in pairs}
+
+    @property
+    def answered(self) -> bool:
+        """The dialplan answered before ``AGI()`` and says so with ``?answered=yes``."""
+        return self.query.get(ANSWERED) == "yes"
 
     @property
     def args(self) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
-from ivr.agi.protocol import HangupSide, LocalProtocolError
+from ivr.agi.protocol import ANSWERED, HangupSide, LocalProtocolError
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, Hangup, PlaybackDone
 from ivr.flows.keys import enter_keys, escape_keys, meet_prompt
@@ -142,7 +142,9 @@ class AgiTransport:
         return self.channel.hung_up
 
     async def answer(self) -> None:
-        """``ANSWER``."""
+        """``ANSWER``, unless the dialplan says it answered (:data:`~ivr.agi.protocol.ANSWERED`)."""
+        if self.channel.request.answered:
+            return
         async with self._agi_errors():
             await self.channel.answer()
 
@@ -324,7 +326,11 @@ class AgiTransport:
 
 
 def flow_variables(channel: AgiChannel) -> dict[str, str]:
-    """Seed values from the request: ``agi_arg_N`` as ``arg1``…, and ``?key=value`` pairs."""
+    """Seed values from the request: ``agi_arg_N`` as ``arg1``…, and ``?key=value`` pairs.
+
+    ``answered`` is the dialplan telling the transport, not a value for the flow (a flow
+    simulated without it must see the same values).
+    """
     seeded = {f"arg{i}": value for i, value in enumerate(channel.request.args, start=1)}
-    seeded.update(channel.request.query)
+    seeded.update((k, v) for k, v in channel.request.query.items() if k != ANSWERED)
     return seeded

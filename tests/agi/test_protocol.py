@@ -56,6 +56,14 @@ def test_request_header_block() -> None:
     assert request.get("calleridname") == "Alice: Smith"
     assert request.args == ("first arg", "", "third")
     assert parser.leftover() == b"HANGUP\n"
+    assert not request.answered
+
+
+def test_the_dialplan_says_it_answered_in_the_query() -> None:
+    request = RequestParser().feed(HEADER.replace(b"main?lang=ko", b"main?lang=ko&answered=yes"))
+    assert request is not None
+    assert (request.script, request.query, request.answered) == (
+        "main", {"lang": "ko", "answered": "yes"}, True)
 
 
 @given(st.integers(min_value=1, max_value=len(HEADER) - 1))

@@ -26,6 +26,7 @@ async def test_local_call_reaches_fastagi_with_script_and_variables(
             {
                 "script": channel.request.get("network_script"),
                 "flow": channel.request.script,
+                "answered": channel.request.answered,
                 "uniqueid": channel.request.uniqueid,
                 "probe": await channel.get_variable("TEST_PROBE"),
             }
@@ -50,8 +51,9 @@ async def test_local_call_reaches_fastagi_with_script_and_variables(
         )
         assert response["Response"] == "Success", response
         got = await asyncio.wait_for(seen.get(), 20)
-    assert got["script"] == "probe"
-    assert got["flow"] == "probe"
+    # [ivr] answers before AGI() and says so: the service sends no ANSWER of its own.
+    assert got["script"] == "probe?answered=yes"
+    assert (got["flow"], got["answered"]) == ("probe", True)
     assert got["probe"] == "hello"
     # The IVR half of a Local/ call is ";2"; its Uniqueid is the OtherChannelId we chose.
     assert got["uniqueid"] == f"{channel_id}-2"

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from ivr.agi.assign import read_packed
 from ivr.agi.channel import AgiChannel
+from ivr.agi.protocol import RequestParser
 from ivr.agi.server import AgiServer
 from ivr.calls.record import CallRecord
 from ivr.flows.engine import Call
-from ivr.interpreter.agi_transport import AgiTransport
+from ivr.interpreter.agi_transport import AgiTransport, flow_variables
 from ivr.interpreter.session import CallSession, SessionDeps
-from tests.agi.helpers import RECORDINGS, FakeAsterisk, flowset, stalled_lookup
+from tests.agi.helpers import RECORDINGS, FakeAsterisk, flowset, header, stalled_lookup
 from tests.agi.memstore import MemoryStore
 
 
@@ -94,6 +97,31 @@ async def test_menu_choice_hands_off_to_queue_with_channel_variables(harness: Ha
     assert kinds[0] == "call_started"
     assert "option_chosen" in kinds
     await peer.close()
+
+
+async def test_a_call_the_dialplan_answered_sends_no_answer(harness: Harness) -> None:
+    # asterisk_conf's [ivr] answers before AGI() and says so: res_agi's ANSWER does nothing on
+    # a channel that is up, and was one of a DTMF call's four round trips.
+    peer = await FakeAsterisk.connect(harness.server.port, script="main?answered=yes",
+                                      uniqueid="100.9")
+    command = await peer.command()
+    assert command[:2] == ["STREAM", "FILE"], command
+    await peer.reply("200 result=49 endpos=1200")
+    while command := await peer.command():
+        assert command[:2] == ["SET", "VARIABLE"], command
+        await peer.reply("200 result=1")
+    await _ended(harness, "100.9")
+    record = harness.store.calls["100.9"]
+    assert (record.flow, record.outcome, record.queue) == ("main", "queue", "sales")
+    await peer.close()
+
+
+def test_the_dialplans_answered_is_not_a_value_of_the_flow() -> None:
+    # `ivr simulate` has no dialplan: a flow that saw it would branch differently there.
+    request = RequestParser().feed(header("main?lang=ko&answered=yes", arg_1="x"))
+    assert request is not None
+    line = cast(AgiChannel, SimpleNamespace(request=request))
+    assert flow_variables(line) == {"arg1": "x", "lang": "ko"}
 
 
 class _SlowFinish(MemoryStore):
