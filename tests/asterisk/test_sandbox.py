@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.asterisk]
 async def test_local_call_reaches_fastagi_with_script_and_variables(
     asterisk: Sandbox, ami_observer: AmiObserver
 ) -> None:
-    seen: asyncio.Queue[dict[str, str | None]] = asyncio.Queue()
+    seen: asyncio.Queue[dict[str, object]] = asyncio.Queue()
 
     async def handler(channel: AgiChannel) -> None:
         await channel.answer()
