@@ -23,6 +23,13 @@ from collections.abc import Mapping
 from typing import Final
 
 from ivr.agi.assign import plan_assignments
+from ivr.agi.errors import (
+    AgiCommandError,
+    ChannelHungUp,
+    PeerVanished,
+    PromptNotPlayed,
+    ReplyTimeout,
+)
 from ivr.agi.protocol import (
     HANGUP_SOURCE_PROBE,
     AgiRequest,
@@ -44,38 +51,14 @@ _quiet = RateLimitedLog(log)
 #: Default for how long Asterisk may take to answer a command beyond the time the command
 #: itself waits for the caller (see :meth:`AgiChannel.command`).
 REPLY_TIMEOUT_S: Final = 120.0
-#: How long the hang-up question (:meth:`AgiChannel.hangup_side`) may take: Asterisk answers
-#: it from memory (under 50 ms measured), and a peer that does not answer must not keep a
-#: finished call open for the full reply timeout.
+#: How long the hang-up question (:meth:`AgiChannel.hangup_side`), or whether a channel whose
+#: prompt failed is still up, may take: Asterisk answers from memory (under 50 ms measured),
+#: and a peer that does not answer must not keep a finished call open for the full reply timeout.
 HANGUP_SIDE_TIMEOUT_S: Final = 5.0
 
 _VARIABLE_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 _DIGITS: Final = "0123456789*#ABCD"
 _READ_SIZE: Final = 4096
-
-
-class ChannelHungUp(Exception):
-    """The caller hung up or Asterisk closed the connection."""
-
-
-class PeerVanished(ChannelHungUp):
-    """The connection ended with no sign of a hang-up before it: Asterisk went away.
-
-    No ``HANGUP`` line, ``511`` or ``result=-1`` came first, so it was not the caller:
-    Asterisk crashed or was killed with the call.
-    """
-
-
-class ReplyTimeout(ChannelHungUp):
-    """Asterisk never answered a command: the session ends as if the caller had hung up."""
-
-
-class AgiCommandError(Exception):
-    """Asterisk refused a command (``510`` unknown command, ``520`` bad usage)."""
-
-    def __init__(self, reply: Reply, command: bytes) -> None:
-        super().__init__(f"{reply.code} for {command[:60]!r}: {reply.usage.splitlines()[:1]}")
-        self.reply = reply
 
 
 def check_variable_name(name: str) -> str:
@@ -201,12 +184,29 @@ class AgiChannel:
             self.request.uniqueid, command, deadline,
         )
 
-    async def _media(self, command: str, *args: str, waits_ms: int = 0) -> Reply:
+    async def _media(self, command: str, *args: str, waits_ms: int = 0,
+                     plays: bool = False) -> Reply:
         reply = await self.command(command, *args, waits_ms=waits_ms)
         if reply.result_int < 0:
+            # A command that plays files also says -1 for a file it cannot open; only a
+            # channel that is no longer up makes it a hang-up. No HANGUP line yet: ask.
+            if plays and not self.hung_up and await self._still_up():
+                raise PromptNotPlayed(reply, encode_command(command, *args))
             self.hung_up = True
             raise ChannelHungUp(f"{command} returned -1")
         return reply
+
+    async def _still_up(self) -> bool:
+        """``CHANNEL STATUS``: a live channel answers its state; a hung-up one ``511``."""
+        try:
+            async with asyncio.timeout(HANGUP_SIDE_TIMEOUT_S):
+                reply = await self.command("CHANNEL STATUS")
+        except TimeoutError:
+            self._writer.close()  # no later command may read this late reply
+            return False
+        except (ChannelHungUp, AgiCommandError):
+            return False
+        return reply.result_int >= 0
 
     async def wait_hangup(self) -> None:
         """Return when Asterisk reports a hang-up; use while no command is running (a lookup)."""
@@ -254,7 +254,7 @@ class AgiChannel:
 
         Returns the key that interrupted playback if it is one of *escape_digits*.
         """
-        reply = await self._media("STREAM FILE", file, check_digits(escape_digits))
+        reply = await self._media("STREAM FILE", file, check_digits(escape_digits), plays=True)
         return Playback(digit=pressed(reply.result_int), endpos=reply.endpos)
 
     async def get_data(self, file: str, timeout_ms: int, max_digits: int) -> DigitsEntered:
@@ -275,12 +275,14 @@ class AgiChannel:
 
     async def say_digits(self, digits: str, escape_digits: str = "") -> str | None:
         """Say *digits* one by one; returns the interrupting key, if any."""
-        reply = await self._media("SAY DIGITS", check_digits(digits), check_digits(escape_digits))
+        reply = await self._media("SAY DIGITS", check_digits(digits), check_digits(escape_digits),
+                                  plays=True)
         return pressed(reply.result_int)
 
     async def say_number(self, number: int, escape_digits: str = "") -> str | None:
         """Say *number* as a whole number; returns the interrupting key, if any."""
-        reply = await self._media("SAY NUMBER", str(int(number)), check_digits(escape_digits))
+        reply = await self._media("SAY NUMBER", str(int(number)), check_digits(escape_digits),
+                                  plays=True)
         return pressed(reply.result_int)
 
     async def record_file(

@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from ivr.agi.channel import REPLY_TIMEOUT_S, AgiChannel, ChannelHungUp
+from ivr.agi.channel import REPLY_TIMEOUT_S, AgiChannel
+from ivr.agi.errors import ChannelHungUp
 from ivr.agi.protocol import ProtocolError, RemoteProtocolError, RequestParser
 from ivr.ratelimit import RateLimitedLog
 

@@ -16,7 +16,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ivr.agi.channel import AgiChannel, ChannelHungUp
+from ivr.agi.channel import AgiChannel
+from ivr.agi.errors import ChannelHungUp, PromptNotPlayed
 from ivr.ami.client import AmiClient
 from ivr.callbacks.dispatcher import Dispatcher
 from ivr.callbacks.intake import journey
@@ -72,6 +73,13 @@ class CallbackLeg:
             choice = await self._ask(channel, request)
         except ChannelHungUp:
             await self.dispatcher.retry(request, "no_answer", expect=("dialling",))
+            return
+        except PromptNotPlayed as exc:
+            # The callee cannot be greeted (Asterisk does not see the prompt): tried again
+            # later, as before this was told apart from a hang-up, but now said in the log.
+            log.error("callback %s: greeting not played: %s", request_id[:64], exc)
+            await self.dispatcher.retry(request, "no_answer", expect=("dialling",))
+            await channel.set_variable("IVR_OUTCOME", "hangup")
             return
         if choice == "1":
             await self._connect(channel, request)

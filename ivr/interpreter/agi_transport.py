@@ -21,7 +21,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
+from ivr.agi.channel import AgiChannel
+from ivr.agi.errors import AgiCommandError, ChannelHungUp
 from ivr.agi.protocol import ANSWERED, HangupSide, LocalProtocolError
 from ivr.flows import effects as fx
 from ivr.flows.events import Digits, Event, Hangup, PlaybackDone

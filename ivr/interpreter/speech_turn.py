@@ -17,7 +17,8 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
+from ivr.agi.channel import AgiChannel
+from ivr.agi.errors import AgiCommandError, ChannelHungUp
 from ivr.config import SpeechConfig
 from ivr.flows.effects import DigitSpec, Gather
 from ivr.flows.keys import escape_keys

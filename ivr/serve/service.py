@@ -13,7 +13,8 @@ from typing import Any, Protocol
 import aiohttp
 from aiohttp import web
 
-from ivr.agi.channel import AgiChannel, ChannelHungUp
+from ivr.agi.channel import AgiChannel
+from ivr.agi.errors import ChannelHungUp
 from ivr.agi.server import AgiLimits, AgiServer
 from ivr.ami.client import AmiClient
 from ivr.ami.queues import AfterIvrResult

@@ -47,6 +47,21 @@ async def test_local_call_with_dtmf_walks_the_flow_into_the_queue(
     assert (await running.stored(call_id)).after_ivr_status == "abandoned"
 
 
+async def test_a_prompt_asterisk_cannot_open_is_an_error_and_the_caller_reaches_a_person(
+    running_prompts_unseen: Running, ami_observer: AmiObserver
+) -> None:
+    # res_agi answers such a STREAM FILE with -1, as for a hang-up; the channel is still up.
+    running = running_prompts_unseen
+    call_id = await originate(ami_observer, running.url, "2", wait_s=2)
+    joined = await queue_join(ami_observer, call_id)
+    assert joined["Queue"] == "support"  # [ivr-outcome] error: the default queue
+    await eventually(lambda: running.ended(call_id), within_s=20)
+    record = await running.stored(call_id)
+    assert (record.outcome, record.outcome_node) == ("error", "menu")
+    errors = [e.data for e in record.timeline if e.kind == "error"]
+    assert errors == [{"reason": "PromptNotPlayed"}]
+
+
 async def test_flows_reload_while_calls_are_in_progress(
     running: Running, ami_observer: AmiObserver
 ) -> None:

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from ivr.agi import channel as channel_module
-from ivr.agi.channel import AgiChannel, AgiCommandError, ChannelHungUp
+from ivr.agi.channel import AgiChannel
+from ivr.agi.errors import AgiCommandError, ChannelHungUp, PromptNotPlayed
 from ivr.agi.protocol import HangupSide, LocalProtocolError
 from ivr.agi.server import AgiServer
 from tests.agi.helpers import FakeAsterisk
@@ -96,6 +97,27 @@ async def test_request_reaches_handler_and_commands_round_trip(run: object) -> N
     await peer.close()
 
 
+async def test_a_prompt_that_fails_on_a_live_channel_is_not_a_hang_up(run: object) -> None:
+    # res_agi says -1 for a file it cannot open, as for a hang-up; CHANNEL STATUS tells them apart.
+    async def body(ch: AgiChannel, out: Results) -> None:
+        try:
+            await ch.stream_file("/no/such/prompt", "12")
+        except PromptNotPlayed as exc:
+            out["error"] = str(exc)
+        out["hung_up"] = ch.hung_up
+
+    port, out = await run(body)  # type: ignore[operator]
+    peer = await FakeAsterisk.connect(port)
+    assert (await peer.command())[:2] == ["STREAM", "FILE"]
+    await peer.reply("200 result=-1 endpos=0")
+    assert await peer.command() == ["CHANNEL", "STATUS"]
+    await peer.reply("200 result=6")
+    await _until_done(out)
+    assert out["hung_up"] is False
+    assert "/no/such/prompt" in str(out["error"])
+    await peer.close()
+
+
 @pytest.mark.parametrize(
     "replies",
     [
@@ -120,6 +142,10 @@ async def test_hangup_in_any_form_ends_the_session(run: object, replies: list[st
         await peer.reply(line)
     if not replies:
         await peer.close()
+    # A -1 read before the HANGUP line is asked about; Asterisk answers a dead channel so.
+    while replies and (command := await peer.command()):
+        assert command == ["CHANNEL", "STATUS"], command
+        await peer.reply("511 Command Not Permitted on a dead channel or intercept routine")
     await _until_done(out)
     assert out["hung_up"] is True
     # A ChannelHungUp either way; its PeerVanished kind when no hang-up came first.

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from pydantic import ValidationError
 
-from ivr.agi.channel import AgiChannel, ReplyTimeout
+from ivr.agi.channel import AgiChannel
+from ivr.agi.errors import ReplyTimeout
 from ivr.agi.server import AgiLimits, AgiServer
 from ivr.config import load_config
 from ivr.flows.engine import Call

@@ -6,6 +6,8 @@ import asyncio
 import base64
 import contextlib
 
+import pytest
+
 from ivr.agi.server import AgiServer
 from ivr.ami.client import AmiClient
 from ivr.callbacks.dispatcher import Dispatcher
@@ -69,3 +71,35 @@ async def test_the_callee_who_presses_1_is_in_the_queue_before_the_screen_pop(
     got = await callbacks.get(made.request_id)
     assert got is not None
     assert got.status == "queued"
+
+
+async def test_a_greeting_asterisk_cannot_play_is_tried_again_later_and_logged(
+    callbacks: CallbackStore, caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = berlin(27, 10)
+    made = request(berlin(27, 9, 50))
+    await callbacks.add(made)
+    assert await callbacks.change(made.request_id, "dialling", now, expect=("pending",))
+    ami = ScreenPops(asyncio.Event())
+    dispatcher = Dispatcher(callbacks, None, ami, CallbacksConfig(), "test", lambda: now)
+    leg = CallbackLeg(dispatcher, ami, RECORDINGS, "Harbor Telecom", lambda: now)
+
+    async with AgiServer(leg, port=0) as server:
+        peer = await FakeAsterisk.connect(server.port, "_callback", uniqueid="cb-2.1")
+        encoded = base64.b64encode(made.request_id.encode()).decode()
+        await peer.expect("GET", "FULL", "VARIABLE", reply=f"200 result=1 ({encoded})")
+        # res_agi's answer to a file it cannot open; the channel is still up.
+        await peer.expect("STREAM", "FILE", reply="200 result=-1 endpos=0")
+        await peer.expect("CHANNEL", "STATUS", reply="200 result=6")
+        command = await peer.command()
+        assert command[:3] == ["SET", "VARIABLE", "IVR_OUTCOME"], command
+        assert command[3] == "hangup"
+        await peer.reply("200 result=1")
+        assert await peer.command() == []  # the leg is over
+        await peer.close()
+
+    got = await callbacks.get(made.request_id)
+    assert got is not None
+    assert (got.status, got.reason) == ("pending", "no_answer")
+    assert "greeting not played" in caplog.text
+    assert ami.sent == []  # nobody was handed to a queue
