@@ -12,6 +12,7 @@ from ivr.agi.server import AgiServer
 from ivr.ami.client import AmiClient
 from ivr.callbacks.dispatcher import Dispatcher
 from ivr.callbacks.leg import CallbackLeg
+from ivr.callbacks.model import CallbackRequest
 from ivr.callbacks.store import CallbackStore
 from ivr.config import CallbacksConfig
 from tests.agi.helpers import RECORDINGS, FakeAsterisk
@@ -32,22 +33,35 @@ class ScreenPops(AmiClient):
         self.sent.append((name, headers, self.line_back.is_set()))
 
 
+NOW = berlin(27, 10)
+
+
+async def _dialling(
+        callbacks: CallbackStore, ami: ScreenPops) -> tuple[CallbackRequest, CallbackLeg]:
+    """A request the dispatcher is dialling, and the leg that serves its answered call."""
+    made = request(berlin(27, 9, 50))
+    await callbacks.add(made)
+    assert await callbacks.change(made.request_id, "dialling", NOW, expect=("pending",))
+    dispatcher = Dispatcher(callbacks, None, ami, CallbacksConfig(), "test", lambda: NOW)
+    return made, CallbackLeg(dispatcher, ami, RECORDINGS, "Harbor Telecom", lambda: NOW)
+
+
+async def _asked_for(peer: FakeAsterisk, made: CallbackRequest) -> None:
+    """The leg's first question: which request this answered call is for."""
+    encoded = base64.b64encode(made.request_id.encode()).decode()
+    await peer.expect("GET", "FULL", "VARIABLE", reply=f"200 result=1 ({encoded})")
+
+
 async def test_the_callee_who_presses_1_is_in_the_queue_before_the_screen_pop(
     callbacks: CallbackStore,
 ) -> None:
-    now = berlin(27, 10)
-    made = request(berlin(27, 9, 50))
-    await callbacks.add(made)
-    assert await callbacks.change(made.request_id, "dialling", now, expect=("pending",))
     line_back = asyncio.Event()
     ami = ScreenPops(line_back)
-    dispatcher = Dispatcher(callbacks, None, ami, CallbacksConfig(), "test", lambda: now)
-    leg = CallbackLeg(dispatcher, ami, RECORDINGS, "Harbor Telecom", lambda: now)
+    made, leg = await _dialling(callbacks, ami)
 
     async with AgiServer(leg, port=0) as server:
         peer = await FakeAsterisk.connect(server.port, "_callback", uniqueid="cb-1.1")
-        encoded = base64.b64encode(made.request_id.encode()).decode()
-        await peer.expect("GET", "FULL", "VARIABLE", reply=f"200 result=1 ({encoded})")
+        await _asked_for(peer, made)
         await peer.expect("STREAM", "FILE", reply="200 result=49 endpos=800")  # 1: connect now
         variables: dict[str, str] = {}
         while command := await peer.command():
@@ -76,18 +90,12 @@ async def test_the_callee_who_presses_1_is_in_the_queue_before_the_screen_pop(
 async def test_a_greeting_asterisk_cannot_play_is_tried_again_later_and_logged(
     callbacks: CallbackStore, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    now = berlin(27, 10)
-    made = request(berlin(27, 9, 50))
-    await callbacks.add(made)
-    assert await callbacks.change(made.request_id, "dialling", now, expect=("pending",))
     ami = ScreenPops(asyncio.Event())
-    dispatcher = Dispatcher(callbacks, None, ami, CallbacksConfig(), "test", lambda: now)
-    leg = CallbackLeg(dispatcher, ami, RECORDINGS, "Harbor Telecom", lambda: now)
+    made, leg = await _dialling(callbacks, ami)
 
     async with AgiServer(leg, port=0) as server:
         peer = await FakeAsterisk.connect(server.port, "_callback", uniqueid="cb-2.1")
-        encoded = base64.b64encode(made.request_id.encode()).decode()
-        await peer.expect("GET", "FULL", "VARIABLE", reply=f"200 result=1 ({encoded})")
+        await _asked_for(peer, made)
         # res_agi's answer to a file it cannot open; the channel is still up.
         await peer.expect("STREAM", "FILE", reply="200 result=-1 endpos=0")
         await peer.expect("CHANNEL", "STATUS", reply="200 result=6")
