@@ -8,7 +8,9 @@ exception, :class:`ChannelHungUp`, so a session needs a single ``except``. A soc
 closing with none of the others first is its subclass :class:`PeerVanished`: Asterisk
 went away with the call (the record says ``interrupted``, not ``abandoned``). Asterisk
 hanging a live channel up itself (``core stop now``) looks like a caller's hang-up on the
-wire; :meth:`AgiChannel.hangup_side` asks Asterisk afterwards which side it was.
+wire; :meth:`AgiChannel.hangup_side` asks Asterisk afterwards which side it was. A prompt
+Asterisk cannot open also comes back as ``result=-1``; on a channel that is still up it is
+:class:`~ivr.agi.errors.PromptNotPlayed`, not a hang-up.
 """
 
 from __future__ import annotations
