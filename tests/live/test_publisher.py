@@ -72,7 +72,7 @@ async def test_a_change_is_written_at_once_not_at_the_next_heartbeat(store: SqlS
 async def test_a_state_that_changes_all_the_time_is_sampled_only_when_it_can_be_written(
         store: SqlStore) -> None:
     # Under load the state differs at every look; building it for hundreds of calls only to
-    # drop it (the minimum gap between writes not yet passed) was most of the publisher's CPU.
+    # drop it (the minimum gap between writes not yet passed) cost more CPU than the writes.
     samples = 0
 
     def sample() -> dict[str, Any]:
