@@ -201,14 +201,25 @@ class AgiChannel:
     async def _still_up(self) -> bool:
         """``CHANNEL STATUS``: a live channel answers its state; a hung-up one ``511``."""
         try:
-            async with asyncio.timeout(HANGUP_SIDE_TIMEOUT_S):
-                reply = await self.command("CHANNEL STATUS")
-        except TimeoutError:
-            self._writer.close()  # no later command may read this late reply
-            return False
+            reply = await self._ask("the channel-status question", "CHANNEL STATUS")
         except (ChannelHungUp, AgiCommandError):
             return False
         return reply.result_int >= 0
+
+    async def _ask(self, question: str, command: str, *args: str) -> Reply:
+        """A command Asterisk answers from memory, within :data:`HANGUP_SIDE_TIMEOUT_S`.
+
+        Raises :class:`ReplyTimeout` when no answer comes in time, with the connection
+        closed: the call is over either way, and no later command may read the late reply.
+        """
+        try:
+            async with asyncio.timeout(HANGUP_SIDE_TIMEOUT_S):
+                return await self.command(command, *args)
+        except TimeoutError:
+            self._writer.close()
+            _quiet.warning(f"{command}-timeout", "FastAGI call %s: no answer to %s within "
+                           "%.1f s", self.request.uniqueid, question, HANGUP_SIDE_TIMEOUT_S)
+            raise ReplyTimeout(f"no answer to {question}") from None
 
     async def wait_hangup(self) -> None:
         """Return when Asterisk reports a hang-up; use while no command is running (a lookup)."""
@@ -230,15 +241,8 @@ class AgiChannel:
         a reply that does not come in time gives :attr:`HangupSide.UNKNOWN`.
         """
         try:
-            async with asyncio.timeout(HANGUP_SIDE_TIMEOUT_S):
-                reply = await self.command("GET FULL VARIABLE", HANGUP_SOURCE_PROBE)
-        except TimeoutError:
-            # The call is over either way; no later command may read this late reply.
-            self._writer.close()
-            _quiet.warning("hangup-side-timeout", "FastAGI call %s: no answer to the hang-up "
-                           "question within %.1f s", self.request.uniqueid,
-                           HANGUP_SIDE_TIMEOUT_S)
-            return HangupSide.UNKNOWN
+            reply = await self._ask("the hang-up question", "GET FULL VARIABLE",
+                                    HANGUP_SOURCE_PROBE)
         except (ChannelHungUp, AgiCommandError, RemoteProtocolError):
             return HangupSide.UNKNOWN
         return parse_hangup_side(reply)
