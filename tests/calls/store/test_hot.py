@@ -65,7 +65,8 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-async def test_sqlite_batches_commit_on_the_loop_once_connected(db: Path) -> None:
+async def _three_batches(db: Path) -> tuple[SqliteHot, list[str]]:
+    """Write three batches; the writer (closed) and the thread each batch was planned in."""
     writer = SqliteHot(str(db))
     threads: list[str] = []
     try:
@@ -73,6 +74,11 @@ async def test_sqlite_batches_commit_on_the_loop_once_connected(db: Path) -> Non
             await writer.run([], _inserting(value, threads))
     finally:
         await writer.close()
+    return writer, threads
+
+
+async def test_sqlite_batches_commit_on_the_loop_once_connected(db: Path) -> None:
+    writer, threads = await _three_batches(db)
     # The first connects (in the thread); the next run where the loop runs.
     assert threads[0].startswith("store-writer")
     assert threads[1:] == [threading.current_thread().name] * 2
@@ -107,13 +113,7 @@ async def test_sqlite_slow_batch_sends_the_next_ones_to_the_thread(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(hot, "INLINE_SLOW_MS", -1.0)  # every inline batch counts as slow
-    writer = SqliteHot(str(db))
-    threads: list[str] = []
-    try:
-        for value in range(3):
-            await writer.run([], _inserting(value, threads))
-    finally:
-        await writer.close()
+    _, threads = await _three_batches(db)
     assert threads[1] == threading.current_thread().name
     assert threads[2].startswith("store-writer")
 
