@@ -73,6 +73,12 @@ BUSY_MS = 10_000
 #: :data:`INLINE_PAUSE_S`: the disk or the machine is slow, and the event loop serves every call.
 INLINE_SLOW_MS = 20.0
 INLINE_PAUSE_S = 5.0
+#: Every LOOP_SAMPLE_S a timer notes how late the event loop runs it; later than LOOP_LATE_MS
+#: means the loop is the bottleneck (the machine is out of CPU), and batches go to the thread
+#: for LOOP_BEHIND_S, where SQLite's C code runs beside the loop instead of adding to it.
+LOOP_SAMPLE_S = 0.05
+LOOP_LATE_MS = 5.0
+LOOP_BEHIND_S = 1.0
 #: The WAL is checkpointed in the thread after this many commits: the hot connection never
 #: checkpoints at a commit, which would wait for the disk (fsync) on the event loop.
 CHECKPOINT_EVERY = 200
@@ -90,14 +96,18 @@ class SqliteHot:
 
     With WAL and ``synchronous=NORMAL`` a commit writes to the page cache and
     waits for no disk, so a batch takes a fraction of a millisecond: run inline,
-    it costs the event loop less than the hop to a thread and back did (measured
-    with ``ivr bench agi --store``: 3.45 → 2.5 ms of CPU a call, and the step's
-    commit wait fell from ~10 ms to ~0.2 ms at the median). What would make the
-    loop wait goes to the thread instead: the first connect, a write lock held
-    by another connection (``BEGIN`` inline never waits: the holder may be an
-    aiosqlite connection that needs this very loop to finish), every batch for
-    a while after one ran slow, and the WAL checkpoints (on a connection of
-    their own, since the hot one may be in use on the loop meanwhile).
+    it costs less than the hop to a thread and back (``ivr bench sip`` at 400
+    callers, alternated with the thread-only writer: the service's CPU a call
+    5.9 / 7.8 / 7.0 ms against 7.9 / 8.8 / 8.3, and a shorter wait for the
+    step's commit before the next prompt). What would make the loop wait, or
+    would add to a loop that is already the bottleneck, goes to the thread:
+    the first connect; a write lock held by another connection (``BEGIN``
+    inline never waits: the holder may be an aiosqlite connection that needs
+    this very loop to finish); every batch for a while after one ran slow, or
+    while the loop runs late (at 800 callers on two saturated cores, always
+    inline lost callers' keys that the thread kept, since there SQLite's C code
+    runs beside the loop); and the WAL checkpoints (on a connection of their
+    own, since the hot one may be in use on the loop meanwhile).
     """
 
     dialect = "sqlite"
@@ -112,6 +122,8 @@ class SqliteHot:
         self._commits = 0
         self._checkpointer: sqlite3.Connection | None = None
         self._checkpointing: asyncio.Future[None] | None = None
+        self._sampler: asyncio.TimerHandle | None = None
+        self._sample_due = 0.0
         #: Batches run inline and in the thread, and checkpoints made (for tests and logs).
         self.inline = 0
         self.threaded = 0
@@ -157,6 +169,8 @@ class SqliteHot:
     async def run(self, unknown: Sequence[str], plan: Plan) -> None:
         """Run the batch inline when that cannot wait, else in the writer thread."""
         keys = list(unknown)
+        if self._sampler is None and not self._closed:
+            self._sample()
         if self._conn is not None and time.monotonic() >= self._inline_paused_until:
             started = time.perf_counter()
             try:
@@ -165,7 +179,7 @@ class SqliteHot:
                 pass  # the lock's holder may need this loop: wait for it in the thread
             else:
                 if (time.perf_counter() - started) * 1000 > INLINE_SLOW_MS:
-                    self._inline_paused_until = time.monotonic() + INLINE_PAUSE_S
+                    self._pause(INLINE_PAUSE_S)
                 self.inline += 1
                 self._committed()
                 return
@@ -173,6 +187,17 @@ class SqliteHot:
         await loop.run_in_executor(self._thread, self._transaction, keys, plan, BUSY_MS)
         self.threaded += 1
         self._committed()
+
+    def _sample(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._sampler is not None and (now - self._sample_due) * 1000 > LOOP_LATE_MS:
+            self._pause(LOOP_BEHIND_S)
+        self._sample_due = now + LOOP_SAMPLE_S
+        self._sampler = loop.call_at(self._sample_due, self._sample)
+
+    def _pause(self, seconds: float) -> None:
+        self._inline_paused_until = max(self._inline_paused_until, time.monotonic() + seconds)
 
     def _committed(self) -> None:
         self._commits += 1
@@ -196,6 +221,8 @@ class SqliteHot:
         if self._closed:
             return
         self._closed = True
+        if self._sampler is not None:
+            self._sampler.cancel()
 
         def shut() -> None:
             for conn in (self._conn, self._checkpointer):
