@@ -63,7 +63,15 @@ def demo_clock(call: DemoCall, tz: ZoneInfo, now: dt.datetime,
         midnights = (dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
                      for zone in (tz, shown_in or tz))
         return _steps_from(max(now - call.ago, *midnights))
-    day = (now - call.ago).astimezone(tz)
+    # Whole days back are counted in the office's working days, so the calls keep the
+    # script's order on every day of the week: counted in calendar days, a Monday moved
+    # both "two days ago at 11:00" and "a day ago at 9:00" to Friday, the later one first,
+    # and what lists calls oldest first (ivr replay, docs/tools.md) changed with the weekday.
+    day = (now - (call.ago - dt.timedelta(days=call.ago.days))).astimezone(tz)
+    for _ in range(call.ago.days):
+        day -= dt.timedelta(days=1)
+        while day.weekday() >= 5:
+            day -= dt.timedelta(days=1)
     start = day.replace(hour=call.local_hour, minute=(7 * len(call.keys)) % 60, second=0,
                         microsecond=0)
     # A call never starts in the future (early in the day, "3 hours ago at 21:00" is yesterday),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,3 +68,15 @@ def test_no_call_starts_in_the_future(utc: str) -> None:
         if not call.today:
             assert start.astimezone(NEW_YORK).hour == call.local_hour
             assert start.astimezone(NEW_YORK).weekday() < 5
+
+
+@pytest.mark.parametrize("day", range(23, 30))  # 2026-11-23 is a Monday: every weekday
+def test_the_calls_keep_the_scripts_order_on_every_day_of_the_week(day: int) -> None:
+    """Seen: on Mondays "two days ago" and "a day ago" both fell on Friday, out of order."""
+    for hour in (3, 15):
+        now = dt.datetime(2026, 11, day, hour, 0, tzinfo=dt.UTC)
+        dated = [(call.ago, demo_clock(call, NEW_YORK, now)()) for call in SCRIPT
+                 if not call.today and call.ago.days]
+        for (ago_a, start_a), (ago_b, start_b) in itertools.pairwise(dated):
+            if ago_a.days > ago_b.days:
+                assert start_a < start_b, (now, ago_a, ago_b)
