@@ -64,32 +64,65 @@ class MessageParser:
 
     def __init__(self) -> None:
         self._buffer = bytearray()
-        self._lines: list[bytes] = []
-        self._size = 0
         self._banner = True
 
     def feed(self, data: bytes) -> list[Headers | AmiProtocolError]:
         """Add received bytes; return every message they complete."""
-        self._buffer += data
+        buffer = self._buffer
+        buffer += data
         out: list[Headers | AmiProtocolError] = []
-        while (end := self._buffer.find(b"\r\n")) >= 0:
-            line = bytes(self._buffer[:end])
-            del self._buffer[: end + 2]
-            if self._banner:
-                self._banner = False
-                if line.startswith(BANNER):
-                    continue
-            if line:
-                self._lines.append(line)
-                self._size += len(line)
-                if self._size > MAX_MESSAGE_BYTES:
-                    raise AmiProtocolError("AMI message too long")
-            elif self._lines:
-                out.append(_headers(self._lines))
-                self._lines, self._size = [], 0
-        if len(self._buffer) > MAX_MESSAGE_BYTES:
-            raise AmiProtocolError("AMI line too long")
+        if self._banner:
+            end = buffer.find(b"\r\n")
+            if end < 0:
+                if len(buffer) > MAX_MESSAGE_BYTES:
+                    raise AmiProtocolError("AMI line too long")
+                return out
+            self._banner = False
+            if buffer.startswith(BANNER):
+                del buffer[: end + 2]
+        # A message is its lines up to the first empty one; empty lines between messages
+        # are skipped. Framed a message at a time (not a line at a time): one search and
+        # one cut per message is what keeps AMI cheap for a service reading every event.
+        start = 0
+        while True:
+            while buffer.startswith(b"\r\n", start):
+                start += 2
+            end = buffer.find(b"\r\n\r\n", start)
+            if end < 0:
+                break
+            if end - start > MAX_MESSAGE_BYTES:
+                raise AmiProtocolError("AMI message too long")
+            out.append(_headers_block(bytes(buffer[start:end])))
+            start = end + 4
+        del buffer[:start]
+        if len(buffer) > MAX_MESSAGE_BYTES:
+            raise AmiProtocolError("AMI message too long")
         return out
+
+
+#: A whole message of well-formed ``Key: Value`` lines with no control character in it: the
+#: common case, checked by one match instead of line by line.
+_WELL_FORMED: Final = re.compile(
+    r"[A-Za-z][A-Za-z0-9_-]{0,63}: [^\x00-\x08\x0a-\x1f\x7f-\x9f]*"
+    r"(?:\r\n[A-Za-z][A-Za-z0-9_-]{0,63}: [^\x00-\x08\x0a-\x1f\x7f-\x9f]*)*"
+)
+
+
+def _headers_block(block: bytes) -> Headers | AmiProtocolError:
+    """One message's lines (CRLF-separated, no empty one): :func:`_headers`, faster.
+
+    A message whose lines are all well formed and whose header names are all
+    different (in any spelling) is taken in one piece; any other goes through
+    :func:`_headers`, which also says what is wrong with it.
+    """
+    text = block.decode("utf-8", "replace")
+    if _WELL_FORMED.fullmatch(text):
+        pairs = [line.split(": ", 1) for line in text.split("\r\n")]
+        headers: Headers = {name: value for name, value in pairs}
+        names = {name.lower() for name in headers}
+        if len(names) == len(pairs) and ("event" in names or "response" in names):
+            return headers
+    return _headers(block.split(b"\r\n"))
 
 
 def _headers(lines: list[bytes]) -> Headers | AmiProtocolError:

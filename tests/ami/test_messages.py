@@ -7,9 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ivr.ami.messages import (
+    BANNER,
     MAX_VALUE_CHARS,
     AmiProtocolError,
+    Headers,
     MessageParser,
+    _headers,
+    _headers_block,
     action,
     entry_from,
     fields_from,
@@ -186,3 +190,62 @@ def test_a_message_without_event_or_response_is_refused() -> None:
 def test_an_endless_message_is_a_stream_error() -> None:
     with pytest.raises(AmiProtocolError, match="too long"):
         MessageParser().feed(b"Event: X\r\n" + b"Key: value\r\n" * 30_000)
+
+
+def _line() -> st.SearchStrategy[bytes]:
+    """A message line as a hostile or broken peer might send it (never empty, no CRLF)."""
+    name = st.sampled_from(["Event", "Response", "Uniqueid", "UNIQUEID", "ChanVariable",
+                            "chanvariable", "Queue", "X-y_1", "1bad", "Bad Name", "", "A" * 65])
+    value = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=8)
+    sep = st.sampled_from([": ", ":", " : ", ": : "])
+    text_line = st.tuples(name, sep, value).map(lambda t: "".join(t).encode())
+    raw = st.binary(min_size=1, max_size=12)
+    return st.one_of(text_line, text_line, raw).map(
+        lambda b: b.replace(b"\r\n", b"")).filter(bool)
+
+
+@given(st.lists(_line(), min_size=1, max_size=8))
+def test_a_message_taken_in_one_piece_reads_as_line_by_line(lines: list[bytes]) -> None:
+    # The one-piece reading is only a faster path to the line-by-line one: same headers,
+    # same refusals (by type and text), whatever the lines hold.
+    fast, slow = _headers_block(b"\r\n".join(lines)), _headers(lines)
+    if isinstance(slow, AmiProtocolError):
+        assert isinstance(fast, AmiProtocolError)
+        assert str(fast) == str(slow)
+    else:
+        assert fast == slow
+
+
+def _line_by_line(stream: bytes) -> list[Headers | AmiProtocolError]:
+    """The framing as it was first written: a line at a time, a message at an empty one."""
+    lines = stream.split(b"\r\n")
+    tail = lines.pop()  # not ended by CRLF yet
+    del tail
+    if lines and lines[0].startswith(BANNER):
+        lines.pop(0)
+    out: list[Headers | AmiProtocolError] = []
+    message: list[bytes] = []
+    for line in lines:
+        if line:
+            message.append(line)
+        elif message:
+            out.append(_headers(message))
+            message = []
+    return out
+
+
+@given(st.lists(st.one_of(_line(), st.just(b"")), max_size=12),
+       st.lists(st.integers(min_value=0, max_value=200), max_size=5), st.booleans())
+def test_framing_a_message_at_a_time_gives_what_framing_by_lines_gave(
+    lines: list[bytes], cuts: list[int], banner: bool
+) -> None:
+    stream = (b"Asterisk Call Manager/11.0.0\r\n" if banner else b"") + b"".join(
+        line + b"\r\n" for line in lines)
+    parser, out, last = MessageParser(), [], 0
+    for cut in sorted(c for c in cuts if c < len(stream)):
+        out += parser.feed(stream[last:cut])
+        last = cut
+    out += parser.feed(stream[last:])
+    expected = _line_by_line(stream)
+    assert [str(m) if isinstance(m, AmiProtocolError) else m for m in out] == [
+        str(m) if isinstance(m, AmiProtocolError) else m for m in expected]
