@@ -24,7 +24,8 @@ _HEADER_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _LINE_BREAKS: Final = re.compile(r"[\r\n\x00]+")
 #: C0 controls but tab, DEL and C1: Asterisk C-escapes names and variables (ast_escape_c), so
 #: none of these reaches a value unless something forged the line.
-_CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL_CHARS: Final = r"\x00-\x08\x0a-\x1f\x7f-\x9f"
+_CONTROL: Final = re.compile(f"[{_CONTROL_CHARS}]")
 #: Headers that identify what a message is about: never repeated by Asterisk, and a repeat
 #: is refused. Others may repeat (real Asterisk 22 repeats e.g. ``State`` in some events);
 #: :func:`fields_from` then keeps the last value.
@@ -102,10 +103,9 @@ class MessageParser:
 
 #: A whole message of well-formed ``Key: Value`` lines with no control character in it: the
 #: common case, checked by one match instead of line by line.
-_WELL_FORMED: Final = re.compile(
-    r"[A-Za-z][A-Za-z0-9_-]{0,63}: [^\x00-\x08\x0a-\x1f\x7f-\x9f]*"
-    r"(?:\r\n[A-Za-z][A-Za-z0-9_-]{0,63}: [^\x00-\x08\x0a-\x1f\x7f-\x9f]*)*"
-)
+#: One well-formed header line, from the same name pattern and control characters as above.
+_LINE: Final = f"{_HEADER_NAME.pattern}: [^{_CONTROL_CHARS}]*"
+_WELL_FORMED: Final = re.compile(f"{_LINE}(?:\r\n{_LINE})*")
 
 
 def _headers_block(block: bytes) -> Headers | AmiProtocolError:
