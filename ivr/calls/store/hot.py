@@ -124,7 +124,7 @@ class SqliteHot:
         self._checkpointing: asyncio.Future[None] | None = None
         self._sampler: asyncio.TimerHandle | None = None
         self._sample_due = 0.0
-        #: Batches run inline and in the thread, and checkpoints made (for tests and logs).
+        #: Batches run inline and in the thread, and checkpoints made (the tests read them).
         self.inline = 0
         self.threaded = 0
         self.checkpoints = 0
